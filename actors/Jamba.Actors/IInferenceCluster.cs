@@ -1,0 +1,76 @@
+using Jamba.Engine.Sampling;
+
+namespace Jamba.Actors;
+
+/// <summary>
+/// What the HTTP service asks of the cluster: sessions and token generation. The actor system behind
+/// it places layers and experts, batches sequences and keeps session state resident.
+/// </summary>
+public interface IInferenceCluster
+{
+    /// <summary>Creates a session; a pinned session is never passivated.</summary>
+    Task<SessionInfo> CreateSessionAsync(bool pinned, CancellationToken cancellationToken);
+
+    /// <summary>Returns the session, or null when no session has that id.</summary>
+    Task<SessionInfo?> GetSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Frees the session and its state; false when no session has that id.</summary>
+    Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends the prompt to the session (or to a new one-off sequence when SessionId is null) and
+    /// streams the generated tokens. Cancelling the token stops generation and frees the batch slot;
+    /// the session keeps the tokens generated so far.
+    /// </summary>
+    /// <exception cref="SessionNotFoundException">no session has the request's id.</exception>
+    /// <exception cref="QueueFullException">the admission queue is full.</exception>
+    IAsyncEnumerable<TokenEvent> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Membership and placement as this node sees them now.</summary>
+    ClusterStatus GetStatus();
+}
+
+/// <summary>A request to generate: prompt ids appended to a session, sampling and limits.</summary>
+public sealed record GenerateRequest(
+    string? SessionId,
+    int[] PromptIds,
+    SamplingOptions Sampling,
+    int MaxNewTokens,
+    bool StopAtEos = true,
+    int TopLogprobs = 0);
+
+/// <summary>One generated token, with its log-probability and the most likely alternatives.</summary>
+/// <param name="PromptTokensComputed">Prompt tokens this request ran through the model (set on the first event).</param>
+/// <param name="FinishReason">"stop" (EOS) or "length" on the last event, null before it.</param>
+public sealed record TokenEvent(
+    int TokenId,
+    float Logprob,
+    IReadOnlyList<TokenLogprob> TopLogprobs,
+    int PromptTokensComputed,
+    string? FinishReason);
+
+public sealed record TokenLogprob(int TokenId, float Logprob);
+
+/// <summary>A session as a client sees it.</summary>
+public sealed record SessionInfo(string Id, bool Pinned, int Tokens, long StateBytes, string Node);
+
+/// <summary>Cluster membership and whether every layer range and expert is placed and loaded.</summary>
+public sealed record ClusterStatus(
+    bool Formed,
+    bool Ready,
+    IReadOnlyList<MemberStatus> Members,
+    IReadOnlyList<string> Unplaced);
+
+public sealed record MemberStatus(string Address, string Status, IReadOnlyList<string> Roles);
+
+public sealed class SessionNotFoundException(string sessionId)
+    : Exception($"session '{sessionId}' not found")
+{
+    public string SessionId { get; } = sessionId;
+}
+
+public sealed class QueueFullException(int capacity)
+    : Exception($"the generation queue is full ({capacity} sequences waiting); retry later")
+{
+    public int Capacity { get; } = capacity;
+}
