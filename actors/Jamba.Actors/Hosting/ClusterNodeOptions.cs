@@ -1,0 +1,35 @@
+namespace Jamba.Actors.Hosting;
+
+/// <summary>Settings of one cluster node: the model it serves, its address, roles and limits.</summary>
+public sealed record ClusterNodeOptions
+{
+    public required string ModelDirectory { get; init; }
+
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>Akka.Remote port; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Seed node addresses (akka.tcp://jamba@host:port); empty makes this node its own seed.</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    /// <summary>Roles this node takes: "layers", "experts", "sessions". A single node takes all three.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = ["layers", "experts", "sessions"];
+
+    /// <summary>Path of a placement plan JSON file; null places everything by the default plan.</summary>
+    public string? PlacementFile { get; init; }
+
+    /// <summary>Idle time after which an unpinned session is passivated and its state freed.</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Sequences that may wait for a batch slot before new requests are rejected.</summary>
+    public int MaxQueuedSequences { get; init; } = 64;
+
+    /// <summary>Sequences decoded together in one step.</summary>
+    public int MaxBatchSequences { get; init; } = 16;
+
+    /// <summary>Longest prompt chunk one sequence feeds per step, so a long prompt does not stall others.</summary>
+    public int PrefillChunkTokens { get; init; } = 256;
+
+    public IClusterMetrics Metrics { get; init; } = NullClusterMetrics.Instance;
+}
