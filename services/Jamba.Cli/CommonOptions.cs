@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics;
+using Microsoft.Extensions.Logging;
+
+namespace Jamba.Cli;
+
+/// <summary>Options shared by several commands, and builders for validated numeric options.</summary>
+public static class CommonOptions
+{
+    public static Option<string?> Model() => new("--model", "-m")
+    {
+        Description = $"Model folder in the Hugging Face layout (config.json and safetensors); defaults to the bundled {ModelLocator.BundledModel}",
+        HelpName = "DIR",
+    };
+
+    public static Option<LogLevel> LogLevel() => new("--log-level")
+    {
+        Description = "Minimum level of the log lines written to stderr; Debug adds the stack trace of a failure",
+        DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Warning,
+        Recursive = true,
+    };
+
+    /// <summary>
+    /// Builds an option whose value must parse as a <typeparamref name="T"/> and lie in [<paramref name="min"/>,
+    /// <paramref name="max"/>]; anything else is a usage error naming the option and the value.
+    /// </summary>
+    public static Option<T> InRange<T>(string name, string description, T defaultValue, T min, T max, string? helpName = null)
+        where T : struct, INumber<T>
+    {
+        return new Option<T>(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            HelpName = helpName,
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0)
+                {
+                    return defaultValue;
+                }
+
+                var text = result.Tokens[0].Value;
+                if (!T.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                {
+                    var kind = typeof(T) == typeof(int) || typeof(T) == typeof(long) ? "an integer" : "a number";
+                    result.AddError($"{name}: '{text}' is not {kind}");
+                    return defaultValue;
+                }
+
+                if (!(value >= min && value <= max))
+                {
+                    result.AddError($"{name} must be between {min} and {max}, got {text}");
+                }
+
+                return value;
+            },
+        };
+    }
+}
