@@ -23,11 +23,14 @@ public static class CommonOptions
 
     /// <summary>
     /// Builds an option whose value must parse as a <typeparamref name="T"/> and lie in [<paramref name="min"/>,
-    /// <paramref name="max"/>]; anything else is a usage error naming the option and the value.
+    /// <paramref name="max"/>], or (min, max] with <paramref name="minExclusive"/>. Anything else is a usage
+    /// error naming the option and the value.
     /// </summary>
-    public static Option<T> InRange<T>(string name, string description, T defaultValue, T min, T max, string? helpName = null)
+    public static Option<T> InRange<T>(string name, string description, T defaultValue, T min, T max, string? helpName = null,
+        bool minExclusive = false)
         where T : struct, INumber<T>
     {
+        var range = minExclusive ? $"greater than {min} and at most {max}" : $"between {min} and {max}";
         return new Option<T>(name)
         {
             Description = description,
@@ -48,9 +51,10 @@ public static class CommonOptions
                     return defaultValue;
                 }
 
-                if (!(value >= min && value <= max))
+                var aboveMin = minExclusive ? value > min : value >= min;
+                if (!(aboveMin && value <= max))
                 {
-                    result.AddError($"{name} must be between {min} and {max}, got {text}");
+                    result.AddError($"{name} must be {range}, got {text}");
                 }
 
                 return value;
