@@ -8,7 +8,8 @@ namespace Jamba.Engine.Tokenization;
 /// The SentencePiece BPE tokenizer of a Jamba checkpoint (tokenizer.model, with byte fallback), with the
 /// BOS/EOS policy of its tokenizer_config.json. Encoding runs through Microsoft.ML.Tokenizers. Decoding
 /// follows SentencePiece's rules, so special tokens vanish, byte pieces join into UTF-8 and the
-/// dummy-prefix space before the first word is dropped. Thread-safe after loading.
+/// dummy-prefix space before the first word is dropped. Encode and Decode may run on many threads at
+/// once, because neither this class nor the ML.Tokenizers 3.0.0 SentencePiece model changes state after loading.
 /// </summary>
 public sealed class JambaTokenizer
 {
