@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using Jamba.Cli.Commands;
 using Jamba.Engine;
 using Jamba.Engine.Loading;
@@ -10,8 +11,24 @@ namespace Jamba.Cli;
 /// <summary>The <c>jamba</c> command: inspect, run and benchmark Jamba checkpoints on this machine.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) =>
-        RunAsync(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected);
+    public static async Task<int> Main(string[] args)
+    {
+        // The first Ctrl+C (or SIGTERM) cancels the running command, which stops at its next token. A second
+        // one is left to the runtime's default handling, which ends the process at once.
+        using var cancellation = new CancellationTokenSource();
+        void Cancel(PosixSignalContext signal)
+        {
+            if (!cancellation.IsCancellationRequested)
+            {
+                signal.Cancel = true;
+                cancellation.Cancel();
+            }
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await RunAsync(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected, cancellation.Token);
+    }
 
     /// <summary>
     /// Parses and runs one command line, writing results to <paramref name="stdout"/> and each error as
@@ -27,6 +44,7 @@ public static class Program
             InspectCommand.Create(context),
             LogitsCommand.Create(context),
             BenchCommand.Create(context),
+            GenerateCommand.Create(context),
         };
         root.Options.Add(logLevel);
         root.SetAction(async (_, _) =>
@@ -58,6 +76,9 @@ public static class Program
             Output = stdout,
             Error = stderr,
             EnableDefaultExceptionHandler = false,
+
+            // Main handles the signals, so that an in-process caller keeps its own Ctrl+C handling.
+            ProcessTerminationTimeout = null,
         };
         try
         {

@@ -12,11 +12,13 @@ public static class Cli
 
     public static string Kjv => Path.Combine(RepositoryRoot, "models", "jamba-tiny-kjv");
 
-    public static async Task<CliResult> RunAsync(params string[] args)
+    public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, CancellationToken.None);
+
+    public static async Task<CliResult> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = await Program.RunAsync(args, output, error);
+        var exitCode = await Program.RunAsync(args, output, error, cancellationToken: cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 

@@ -41,7 +41,8 @@ public static class LogitsCommand
         command.SetAction((parseResult, cancellationToken) =>
         {
             var directory = ModelLocator.Resolve(parseResult.GetValue(model));
-            Run(context, directory, parseResult.GetValue(ids)!, parseResult.GetValue(decode), parseResult.GetValue(output)!, cancellationToken);
+            Run(context, directory, parseResult.GetValue(ids)!, parseResult.GetValue(decode), parseResult.GetValue(output)!,
+                cancellationToken);
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
