@@ -28,6 +28,17 @@ public interface IInferenceCluster
 
     /// <summary>Membership and placement as this node sees them now.</summary>
     ClusterStatus GetStatus();
+
+    /// <summary>
+    /// Takes a byte-exact snapshot of the session: its tokens and the state of every layer. The session
+    /// must not be generating.
+    /// </summary>
+    /// <exception cref="SessionNotFoundException">no session has that id.</exception>
+    Task<byte[]> ExportSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Creates a new session from a snapshot of <see cref="ExportSessionAsync"/>, under any layer split.</summary>
+    /// <exception cref="ArgumentException">the bytes are not a snapshot this build reads.</exception>
+    Task<SessionInfo> ImportSessionAsync(byte[] snapshot, bool pinned, CancellationToken cancellationToken);
 }
 
 /// <summary>A request to generate: prompt ids appended to a session, sampling and limits.</summary>
@@ -68,6 +79,14 @@ public sealed class SessionNotFoundException(string sessionId)
 {
     public string SessionId { get; } = sessionId;
 }
+
+public sealed class SessionBusyException(string sessionId, string message) : Exception(message)
+{
+    public string SessionId { get; } = sessionId;
+}
+
+/// <summary>A generation that the cluster started but could not finish (a failed or timed-out step, a node that left).</summary>
+public sealed class GenerationFailedException(string message) : Exception(message);
 
 public sealed class QueueFullException(int capacity)
     : Exception($"the generation queue is full ({capacity} sequences waiting); retry later")
