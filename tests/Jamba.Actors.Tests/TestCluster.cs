@@ -71,11 +71,12 @@ public sealed class TestCluster : IAsyncDisposable
           retry-unsuccessful-join-after = 1s
           sharding.retry-interval = 200ms
           sharding.handoff-timeout = 10s
+          sharding.rebalance-interval = 500ms
         }
         akka.coordinated-shutdown.phases {
-          cluster-sharding-shutdown-region.timeout = 5s
-          cluster-leave.timeout = 5s
-          cluster-exiting.timeout = 5s
+          cluster-sharding-shutdown-region.timeout = 2s
+          cluster-leave.timeout = 2s
+          cluster-exiting.timeout = 2s
         }
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;

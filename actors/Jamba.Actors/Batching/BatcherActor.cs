@@ -59,9 +59,9 @@ public sealed class BatcherActor : ReceiveActor, IWithTimers
         }
         else
         {
-            job.Stream.Tell(new GenerationRejected(job.RequestId, RejectionKind.QueueFull,
-                $"the generation queue is full ({_settings.MaxQueuedSequences} sequences waiting)", _settings.MaxQueuedSequences));
-            job.Sequence.Tell(new JobEnded(job.RequestId, [], 0, job.StateBytes, null));
+            var rejection = new GenerationRejected(job.RequestId, RejectionKind.QueueFull,
+                $"the generation queue is full ({_settings.MaxQueuedSequences} sequences waiting)", _settings.MaxQueuedSequences);
+            job.Sequence.Tell(new JobEnded(job.RequestId, [], 0, job.StateBytes, null, job.Stream, rejection));
             return;
         }
 
@@ -82,12 +82,12 @@ public sealed class BatcherActor : ReceiveActor, IWithTimers
         var inStep = _step?.Jobs ?? [];
         foreach (var job in _running.Where(j => j.Cancelled && !inStep.Contains(j)).ToList())
         {
-            End(job, null);
+            End(job);
         }
 
         foreach (var job in _waiting.Where(j => j.Cancelled).ToList())
         {
-            End(job, null);
+            End(job);
         }
 
         Admit();
@@ -159,7 +159,7 @@ public sealed class BatcherActor : ReceiveActor, IWithTimers
             {
                 if (job.Cancelled)
                 {
-                    End(job, null);
+                    End(job);
                 }
 
                 continue;
@@ -168,7 +168,7 @@ public sealed class BatcherActor : ReceiveActor, IWithTimers
             var rowLogits = logits.AsSpan(row++ * vocab, vocab);
             if (job.Cancelled)
             {
-                End(job, null);
+                End(job);
                 continue;
             }
 
@@ -199,16 +199,16 @@ public sealed class BatcherActor : ReceiveActor, IWithTimers
         }
 
         var promptTokens = job.Generated.Count == 1 ? job.PromptTokens : 0;
-        job.Stream.Tell(new TokenGenerated(job.RequestId, token, logprobs[token], top, top.Select(i => logprobs[i]).ToArray(),
-            promptTokens, finish));
+        var generated = new TokenGenerated(job.RequestId, token, logprobs[token], top, top.Select(i => logprobs[i]).ToArray(),
+            promptTokens, finish);
         if (finish is not null)
         {
-            End(job, null);
+            End(job, final: generated);
+            return;
         }
-        else
-        {
-            job.Pending.Enqueue(token);
-        }
+
+        job.Stream.Tell(generated);
+        job.Pending.Enqueue(token);
     }
 
     private void FailStep(string error)
@@ -219,15 +219,14 @@ public sealed class BatcherActor : ReceiveActor, IWithTimers
         _logger.LogError("Batch step {StepId} failed for {Sequences} sequence(s): {Error}", step.Id, step.Jobs.Length, error);
         foreach (var job in step.Jobs)
         {
-            job.Stream.Tell(new GenerationFailed(job.RequestId, error));
-            End(job, error);
+            End(job, new GenerationFailed(job.RequestId, error), error);
         }
 
         Admit();
         TryStartStep();
     }
 
-    private void End(GenerationJob job, string? error)
+    private void End(GenerationJob job, object? final = null, string? error = null)
     {
         if (!_running.Remove(job))
         {
@@ -235,7 +234,7 @@ public sealed class BatcherActor : ReceiveActor, IWithTimers
         }
 
         Context.Unwatch(job.Stream);
-        job.Sequence.Tell(new JobEnded(job.RequestId, [.. job.Generated], job.Fed, job.StateBytes, error));
+        job.Sequence.Tell(new JobEnded(job.RequestId, [.. job.Generated], job.Fed, job.StateBytes, error, job.Stream, final));
         ReportLoad();
     }
 

@@ -71,5 +71,8 @@ public sealed record CancelJob(string RequestId);
 /// <summary>
 /// Tells the sequence what the request did: the tokens it generated and how many tokens it ran
 /// through the model; <paramref name="Error"/> is set when a step failed and the state may be inconsistent.
+/// The sequence passes <paramref name="FinalMessage"/> (last token, rejection or failure) on to the
+/// stream only after it has recorded the tokens, so a client's next request sees the session up to date.
 /// </summary>
-public sealed record JobEnded(string RequestId, int[] Generated, int Fed, long StateBytes, string? Error);
+public sealed record JobEnded(string RequestId, int[] Generated, int Fed, long StateBytes, string? Error,
+    IActorRef Stream, object? FinalMessage);

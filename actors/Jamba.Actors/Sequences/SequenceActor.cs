@@ -229,6 +229,11 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         }
 
         _context.Tracker.Tell(new SessionTracked(_sessionId, _pinned, _stateBytes));
+        if (ended.FinalMessage is not null)
+        {
+            ended.Stream.Tell(ended.FinalMessage);
+        }
+
         ArmIdleTimeout();
     }
 
@@ -279,7 +284,15 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
             _context.Batcher.Tell(new CancelJob(_runningRequest));
             Become(() =>
             {
-                Receive<JobEnded>(ended => ended.RequestId == _runningRequest, _ => FinishDelete());
+                Receive<JobEnded>(ended => ended.RequestId == _runningRequest, ended =>
+                {
+                    if (ended.FinalMessage is not null)
+                    {
+                        ended.Stream.Tell(ended.FinalMessage);
+                    }
+
+                    FinishDelete();
+                });
                 Receive<StartGeneration>(m =>
                     Sender.Tell(new GenerationRejected(m.RequestId, RejectionKind.SessionNotFound, $"session '{_sessionId}' not found", 0)));
                 Receive<ISequenceMessage>(_ => Sender.Tell(new SessionMissing(_sessionId)));
