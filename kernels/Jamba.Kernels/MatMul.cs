@@ -6,14 +6,15 @@ namespace Jamba.Kernels;
 
 /// <summary>
 /// y[n, out] = x[n, in] · Wᵀ for a weight W [out, in] kept in its stored type. Work is split across
-/// cores by output rows, so each core widens a weight row once and reuses it for all n inputs.
+/// cores by output rows. A single input row (decode) widens weights inside the dot product; several
+/// rows (prefill, batched decode) widen each weight row once and reuse it for all n inputs.
 /// </summary>
 public static unsafe class MatMul
 {
     // Below this many multiply-adds a call runs on the calling thread: scheduling costs more than it saves.
-    private const long ParallelThreshold = 1 << 16;
+    private const long ParallelThreshold = 1 << 15;
 
-    public static void Compute(HostWeight w, ReadOnlySpan<float> x, int n, Span<float> y)
+    public static void Compute(Weight w, ReadOnlySpan<float> x, int n, Span<float> y)
     {
         var inFeatures = w.Cols;
         var outFeatures = w.Rows;
@@ -53,12 +54,23 @@ public static unsafe class MatMul
         }
     }
 
-    private static void ComputeRows(HostWeight w, float* x, int n, float* y, int rowStart, int rowEnd)
+    private static void ComputeRows(Weight w, float* x, int n, float* y, int rowStart, int rowEnd)
     {
         var inFeatures = w.Cols;
         var outFeatures = w.Rows;
+        if (n == 1)
+        {
+            var input = new ReadOnlySpan<float>(x, inFeatures);
+            for (var r = rowStart; r < rowEnd; r++)
+            {
+                y[r] = RowDot(w, r, input);
+            }
+
+            return;
+        }
+
         float[]? rented = null;
-        var row = w.Type == DType.F32
+        var row = w.Type == DType.F32 && w is HostWeight
             ? Span<float>.Empty
             : inFeatures <= 4096
                 ? stackalloc float[inFeatures]
@@ -68,13 +80,13 @@ public static unsafe class MatMul
             for (var r = rowStart; r < rowEnd; r++)
             {
                 scoped ReadOnlySpan<float> weights;
-                if (w.Type == DType.F32)
+                if (w is HostWeight { Type: DType.F32 } f32)
                 {
-                    weights = MemoryMarshal.Cast<byte, float>(w.RowBytes(r));
+                    weights = MemoryMarshal.Cast<byte, float>(f32.RowBytes(r));
                 }
                 else
                 {
-                    Widen.ToSingle(w.Type, w.RowBytes(r), row);
+                    w.ReadRow(r, row);
                     weights = row;
                 }
 
@@ -91,6 +103,23 @@ public static unsafe class MatMul
             {
                 ArrayPool<float>.Shared.Return(rented);
             }
+        }
+    }
+
+    private static float RowDot(Weight w, int row, ReadOnlySpan<float> x)
+    {
+        switch (w)
+        {
+            case HostWeight { Type: DType.F32 } f32:
+                return TensorPrimitives.Dot(MemoryMarshal.Cast<byte, float>(f32.RowBytes(row)), x);
+            case HostWeight { Type: DType.BF16 } bf16:
+                return Dot.BFloat16(MemoryMarshal.Cast<byte, ushort>(bf16.RowBytes(row)), x);
+            case Int8Weight int8:
+                return int8.Dot(row, x);
+            default:
+                Span<float> widened = w.Cols <= 4096 ? stackalloc float[w.Cols] : new float[w.Cols];
+                w.ReadRow(row, widened);
+                return TensorPrimitives.Dot(widened, x);
         }
     }
 }

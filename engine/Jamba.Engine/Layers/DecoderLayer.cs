@@ -50,7 +50,11 @@ public sealed class DecoderLayer
     public LayerState CreateState() => Attention is not null ? Attention.CreateCache() : Mamba!.CreateCache();
 
     /// <summary>x += mixer(input_layernorm(x)) for T tokens of one sequence.</summary>
-    public void ForwardMixer(Span<float> x, int T, LayerState state)
+    public void ForwardMixer(Span<float> x, int T, LayerState state) =>
+        ForwardMixer(x, Segment.Single(T), [state]);
+
+    /// <summary>x += mixer(input_layernorm(x)) for a batch of sequences, segment s using states[s].</summary>
+    public void ForwardMixer(Span<float> x, IReadOnlyList<Segment> segments, IReadOnlyList<LayerState> states)
     {
         var normed = new float[x.Length];
         _inputNorm.Forward(x, normed);
@@ -58,11 +62,11 @@ public sealed class DecoderLayer
         var mixed = new float[x.Length];
         if (Attention is not null)
         {
-            Attention.Forward(normed, T, (AttentionCache)state, mixed);
+            Attention.Forward(normed, segments, states.Cast<AttentionCache>().ToArray(), mixed);
         }
         else
         {
-            Mamba!.Forward(normed, T, (MambaCache)state, mixed);
+            Mamba!.Forward(normed, segments, states.Cast<MambaCache>().ToArray(), mixed);
         }
 
         Ops.Add(x, mixed);
