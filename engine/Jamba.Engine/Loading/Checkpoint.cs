@@ -24,11 +24,29 @@ public sealed class Checkpoint : IDisposable
         _tensorToFile = tensorToFile;
     }
 
+    private Checkpoint(string directory, JambaConfig config, SafeTensorFile singleFile)
+        : this(directory, config, singleFile.Tensors.ToDictionary(t => t.Name, _ => SingleFile, StringComparer.Ordinal))
+    {
+        _open[SingleFile] = singleFile;
+    }
+
     public string Directory { get; }
 
     public JambaConfig Config { get; }
 
     public IEnumerable<string> TensorNames => _tensorToFile.Keys;
+
+    /// <summary>File names (relative to <see cref="Directory"/>) of the safetensors files mapped so far.</summary>
+    public IReadOnlyList<string> MappedFiles
+    {
+        get
+        {
+            lock (_openLock)
+            {
+                return _open.Keys.Order(StringComparer.Ordinal).ToArray();
+            }
+        }
+    }
 
     public static Checkpoint Open(string directory)
     {
@@ -40,38 +58,39 @@ public sealed class Checkpoint : IDisposable
         var config = JambaConfig.Load(Path.Combine(directory, "config.json"));
         var indexPath = Path.Combine(directory, IndexFile);
         var singlePath = Path.Combine(directory, SingleFile);
-        Dictionary<string, string> map;
         if (File.Exists(indexPath))
         {
-            map = ReadIndex(directory, indexPath);
-        }
-        else if (File.Exists(singlePath))
-        {
-            using var file = SafeTensorFile.Open(singlePath);
-            map = file.Tensors.ToDictionary(t => t.Name, _ => SingleFile, StringComparer.Ordinal);
-        }
-        else
-        {
-            throw new CheckpointException($"{directory}: neither {SingleFile} nor {IndexFile} found");
+            return new Checkpoint(directory, config, ReadIndex(directory, indexPath));
         }
 
-        return new Checkpoint(directory, config, map);
+        if (File.Exists(singlePath))
+        {
+            // The single file's header lists its tensors, so it is mapped now and kept.
+            return new Checkpoint(directory, config, SafeTensorFile.Open(singlePath));
+        }
+
+        throw new CheckpointException($"{directory}: neither {SingleFile} nor {IndexFile} found");
     }
 
     private static Dictionary<string, string> ReadIndex(string directory, string indexPath)
     {
-        JsonDocument document;
+        byte[] bytes;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            bytes = File.ReadAllBytes(indexPath);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"{indexPath}: not valid JSON: {e.Message}", e);
+            throw new CheckpointException($"{indexPath}: cannot read the file: {e.Message}", e);
         }
 
-        using (document)
+        using (var document = JsonInput.Parse(indexPath, bytes, "index"))
         {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointException($"{indexPath}: expected a JSON object, got {document.RootElement.ValueKind}");
+            }
+
             if (!document.RootElement.TryGetProperty("weight_map", out var weightMap)
                 || weightMap.ValueKind != JsonValueKind.Object)
             {
