@@ -6,13 +6,13 @@ namespace Jamba.Engine.Loading;
 /// <summary>Parses the JSON of a checkpoint file (config, index, safetensors header) into a document or a <see cref="CheckpointException"/>.</summary>
 internal static class JsonInput
 {
-    public static JsonDocument Parse(string path, ReadOnlySpan<byte> utf8, string what)
+    public static JsonDocument Parse(string path, ReadOnlySpan<byte> utf8, string contentName)
     {
-        // JsonDocument accepts invalid UTF-8 inside strings and fails only when a name or value is
-        // later read as a string, with an InvalidOperationException far from the input.
+        // JsonDocument.Parse (.NET 10) accepts invalid UTF-8 inside a property name; reading the
+        // name later throws InvalidOperationException, far from the input that caused it.
         if (!Utf8.IsValid(utf8))
         {
-            throw new CheckpointException($"{path}: {what} is not valid UTF-8");
+            throw new CheckpointException($"{path}: {contentName} is not valid UTF-8");
         }
 
         try
@@ -21,7 +21,7 @@ internal static class JsonInput
         }
         catch (JsonException e)
         {
-            throw new CheckpointException($"{path}: {what} is not valid JSON: {e.Message}", e);
+            throw new CheckpointException($"{path}: {contentName} is not valid JSON: {e.Message}", e);
         }
     }
 }

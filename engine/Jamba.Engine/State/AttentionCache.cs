@@ -69,7 +69,7 @@ public sealed class AttentionCache : LayerState
         if (bytes > RemainingBytes(reader))
         {
             throw new InvalidDataException(
-                $"attention state of {length} tokens needs {bytes} bytes, the snapshot has {RemainingBytes(reader)} left");
+                $"state snapshot ends early: attention state of {length} tokens needs {bytes} bytes, {RemainingBytes(reader)} are left");
         }
 
         var cache = new AttentionCache(KvWidth, Math.Max(length, 1));

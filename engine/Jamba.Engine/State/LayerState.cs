@@ -14,7 +14,10 @@ public abstract class LayerState
     /// </summary>
     internal abstract LayerState ReadSameLayout(BinaryReader reader);
 
-    /// <summary>Takes over the contents of a state that <see cref="ReadSameLayout"/> returned; cannot fail.</summary>
+    /// <summary>
+    /// Takes over the contents of a state that <see cref="ReadSameLayout"/> returned. It only copies or
+    /// swaps buffers of the sizes already checked, so it cannot fail partway.
+    /// </summary>
     internal abstract void Adopt(LayerState source);
 
     private protected static void ReadExactly(BinaryReader reader, Span<byte> destination)
