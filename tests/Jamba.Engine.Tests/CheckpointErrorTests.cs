@@ -233,6 +233,22 @@ public class CheckpointErrorTests
         Assert.Contains("97", error.Message);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(9)]
+    [InlineData(2_000_000_000)]
+    public void Layer_count_disagreeing_with_tensors(int layers)
+    {
+        using var copy = TempCheckpoint.CopyOf(Fixtures.TinyMoe);
+        copy.EditConfig(config => config["num_hidden_layers"] = layers);
+
+        var error = Assert.Throws<CheckpointException>(() => JambaModel.Load(copy.Directory));
+
+        Assert.Contains(copy.PathOf("config.json"), error.Message);
+        Assert.Contains($"'num_hidden_layers' is {layers}", error.Message);
+        Assert.Contains("tensors for 8 layers", error.Message);
+    }
+
     [Fact]
     public void Tensor_missing_from_checkpoint()
     {

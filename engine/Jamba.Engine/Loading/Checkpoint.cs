@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Jamba.Kernels;
 
@@ -55,21 +56,65 @@ public sealed class Checkpoint : IDisposable
             throw new CheckpointException($"{directory}: model folder not found");
         }
 
-        var config = JambaConfig.Load(Path.Combine(directory, "config.json"));
+        var configPath = Path.Combine(directory, "config.json");
+        var config = JambaConfig.Load(configPath);
         var indexPath = Path.Combine(directory, IndexFile);
         var singlePath = Path.Combine(directory, SingleFile);
+        Checkpoint checkpoint;
         if (File.Exists(indexPath))
         {
-            return new Checkpoint(directory, config, ReadIndex(directory, indexPath));
+            checkpoint = new Checkpoint(directory, config, ReadIndex(directory, indexPath));
         }
-
-        if (File.Exists(singlePath))
+        else if (File.Exists(singlePath))
         {
             // The single file's header lists its tensors, so it is mapped now and kept.
-            return new Checkpoint(directory, config, SafeTensorFile.Open(singlePath));
+            checkpoint = new Checkpoint(directory, config, SafeTensorFile.Open(singlePath));
+        }
+        else
+        {
+            throw new CheckpointException($"{directory}: neither {SingleFile} nor {IndexFile} found");
         }
 
-        throw new CheckpointException($"{directory}: neither {SingleFile} nor {IndexFile} found");
+        try
+        {
+            CheckLayerCount(configPath, config, checkpoint.TensorNames);
+            return checkpoint;
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Compares num_hidden_layers with the layers the tensors cover, before anything sized by the
+    /// config is allocated, so a wrong count fails with one message instead of a missing tensor.
+    /// </summary>
+    private static void CheckLayerCount(string configPath, JambaConfig config, IEnumerable<string> tensorNames)
+    {
+        const string prefix = "model.layers.";
+        var lastLayer = -1;
+        foreach (var name in tensorNames)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var digits = name.AsSpan(prefix.Length);
+            var dot = digits.IndexOf('.');
+            if (dot > 0 && int.TryParse(digits[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var layer))
+            {
+                lastLayer = Math.Max(lastLayer, layer);
+            }
+        }
+
+        if (lastLayer + 1 != config.NumHiddenLayers)
+        {
+            throw new CheckpointException(
+                $"{configPath}: field 'num_hidden_layers' is {config.NumHiddenLayers}, but the checkpoint has tensors for {lastLayer + 1} layers");
+        }
     }
 
     private static Dictionary<string, string> ReadIndex(string directory, string indexPath)
