@@ -170,6 +170,17 @@ public sealed class JambaModel : IDisposable
     public void ForwardLayers(Span<float> x, IReadOnlyList<Segment> segments, IReadOnlyList<SequenceState> states,
         RoutingTrace? trace = null)
     {
+        if (segments.Count != states.Count)
+        {
+            throw new ArgumentException($"{segments.Count} segments for {states.Count} states", nameof(states));
+        }
+
+        // Checked before any layer runs, so a mismatched state fails without changing anything.
+        foreach (var state in states)
+        {
+            CheckState(state);
+        }
+
         var n = Segment.TotalRows(segments);
         for (var i = FirstLayer; i < EndLayer; i++)
         {
@@ -183,6 +194,24 @@ public sealed class JambaModel : IDisposable
 
             layer.ForwardMixer(x, segments, layerStates);
             layer.ForwardFeedForward(x, n, trace);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="state"/> has a cache of the right kind and size for each layer this node runs.</summary>
+    public void CheckState(SequenceState state)
+    {
+        if (state.Layers.Length != Config.NumHiddenLayers)
+        {
+            throw new ArgumentException(
+                $"the state has {state.Layers.Length} layers, this model has {Config.NumHiddenLayers}", nameof(state));
+        }
+
+        for (var i = FirstLayer; i < EndLayer; i++)
+        {
+            if (state.Layers[i] is not { } layerState || !_layers[i]!.Fits(layerState))
+            {
+                throw new ArgumentException($"the state's layer {i} does not fit this model's layer {i}", nameof(state));
+            }
         }
     }
 

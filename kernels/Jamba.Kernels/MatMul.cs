@@ -6,8 +6,7 @@ namespace Jamba.Kernels;
 
 /// <summary>
 /// y[n, out] = x[n, in] · Wᵀ for a weight W [out, in] kept in its stored type. Work is split across
-/// cores by output rows. A single input row (decode) widens weights inside the dot product; several
-/// rows (prefill, batched decode) widen each weight row once and reuse it for all n inputs.
+/// cores by output rows; 16-bit and 8-bit weights are widened inside the dot product.
 /// </summary>
 public static unsafe class MatMul
 {
@@ -54,46 +53,47 @@ public static unsafe class MatMul
         }
     }
 
+    // Each output element is one dot product of a weight row and an input row, computed the same way
+    // whatever n is, so a sequence gets bitwise the same result alone or inside a batch. The weight row
+    // stays in cache while it meets all n inputs.
     private static void ComputeRows(Weight w, float* x, int n, float* y, int rowStart, int rowEnd)
     {
         var inFeatures = w.Cols;
         var outFeatures = w.Rows;
-        if (n == 1)
+        if (w is HostWeight { Type: DType.F16 })
         {
-            var input = new ReadOnlySpan<float>(x, inFeatures);
-            for (var r = rowStart; r < rowEnd; r++)
-            {
-                y[r] = RowDot(w, r, input);
-            }
-
+            ComputeWidenedRows(w, x, n, y, rowStart, rowEnd);
             return;
         }
 
+        for (var r = rowStart; r < rowEnd; r++)
+        {
+            for (var t = 0; t < n; t++)
+            {
+                var input = new ReadOnlySpan<float>(x + (long)t * inFeatures, inFeatures);
+                y[(long)t * outFeatures + r] = RowDot(w, r, input);
+            }
+        }
+    }
+
+    // F16 has no in-register widening here, so each row is widened once into a buffer.
+    private static void ComputeWidenedRows(Weight w, float* x, int n, float* y, int rowStart, int rowEnd)
+    {
+        var inFeatures = w.Cols;
+        var outFeatures = w.Rows;
         float[]? rented = null;
-        var row = w.Type == DType.F32 && w is HostWeight
-            ? Span<float>.Empty
-            : inFeatures <= 4096
-                ? stackalloc float[inFeatures]
-                : (rented = ArrayPool<float>.Shared.Rent(inFeatures)).AsSpan(0, inFeatures);
+        var row = inFeatures <= 4096
+            ? stackalloc float[inFeatures]
+            : (rented = ArrayPool<float>.Shared.Rent(inFeatures)).AsSpan(0, inFeatures);
         try
         {
             for (var r = rowStart; r < rowEnd; r++)
             {
-                scoped ReadOnlySpan<float> weights;
-                if (w is HostWeight { Type: DType.F32 } f32)
-                {
-                    weights = MemoryMarshal.Cast<byte, float>(f32.RowBytes(r));
-                }
-                else
-                {
-                    w.ReadRow(r, row);
-                    weights = row;
-                }
-
+                w.ReadRow(r, row);
                 for (var t = 0; t < n; t++)
                 {
                     var input = new ReadOnlySpan<float>(x + (long)t * inFeatures, inFeatures);
-                    y[(long)t * outFeatures + r] = TensorPrimitives.Dot(weights, input);
+                    y[(long)t * outFeatures + r] = TensorPrimitives.Dot(row, input);
                 }
             }
         }

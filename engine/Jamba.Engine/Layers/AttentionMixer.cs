@@ -49,6 +49,9 @@ public sealed class AttentionMixer
             config.HeadDim);
     }
 
+    /// <summary>num_key_value_heads * head_dim: the width of one token's keys (and values).</summary>
+    public int KvWidth => _kvHeads * _headDim;
+
     public AttentionCache CreateCache() => new(_kvHeads * _headDim);
 
     /// <summary>Attends T new tokens x [T, hidden] to themselves and to the cached past, writing [T, hidden].</summary>

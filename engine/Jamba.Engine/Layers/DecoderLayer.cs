@@ -47,6 +47,14 @@ public sealed class DecoderLayer
         return new DecoderLayer(layer, Norm("input_layernorm"), attention, mamba, Norm("pre_ff_layernorm"), feedForward);
     }
 
+    /// <summary>Whether <paramref name="state"/> is a cache of this layer's kind and size.</summary>
+    public bool Fits(LayerState state) => state switch
+    {
+        AttentionCache cache => Attention is not null && cache.KvWidth == Attention.KvWidth,
+        MambaCache cache => Mamba is not null && Mamba.Fits(cache),
+        _ => false,
+    };
+
     public LayerState CreateState() => Attention is not null ? Attention.CreateCache() : Mamba!.CreateCache();
 
     /// <summary>x += mixer(input_layernorm(x)) for T tokens of one sequence.</summary>

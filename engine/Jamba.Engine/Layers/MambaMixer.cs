@@ -80,6 +80,8 @@ public sealed class MambaMixer
             new Linear(backend, Matrix("out_proj", hidden, dInner), Bias("out_proj", hidden)));
     }
 
+    public bool Fits(MambaCache cache) => cache.DInner == _dInner && cache.DConv == _dConv && cache.DState == _dState;
+
     public MambaCache CreateCache() => new(_dInner, _dConv, _dState);
 
     /// <summary>Mixes T new tokens x [T, hidden] on top of <paramref name="cache"/>, writing [T, hidden].</summary>
