@@ -30,6 +30,14 @@ public sealed class AttentionMixer
         _headDim = headDim;
     }
 
+    /// <summary>Builds a layer from prepared projections q [hidden, hidden], k and v [kv_heads * head_dim, hidden], o [hidden, hidden].</summary>
+    public static AttentionMixer Create(IComputeBackend backend, Weight q, Weight k, Weight v, Weight o, int heads, int kvHeads)
+    {
+        var headDim = q.Rows / heads;
+        return new AttentionMixer(new Linear(backend, q), new Linear(backend, k), new Linear(backend, v), new Linear(backend, o),
+            heads, kvHeads, headDim);
+    }
+
     public static AttentionMixer Load(Checkpoint checkpoint, IComputeBackend backend, int layer)
     {
         var config = checkpoint.Config;
