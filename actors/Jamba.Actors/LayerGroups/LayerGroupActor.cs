@@ -183,7 +183,13 @@ public sealed class LayerGroupActor : UntypedActor, IWithStash
                 x = input.ToSingles();
             }
 
-            _step = new StepContext(request, Sender, x, total, states, Stopwatch.StartNew()) { Layer = _placement.FirstLayer };
+            foreach (var state in states)
+            {
+                model.CheckState(state);
+            }
+
+            var segments = Segment.Pack(request.Entries.Select(e => e.Tokens));
+            _step = new StepContext(request, Sender, x, total, segments, states, Stopwatch.StartNew()) { Layer = _placement.FirstLayer };
             Continue();
         }
         catch (Exception e)
@@ -198,19 +204,13 @@ public sealed class LayerGroupActor : UntypedActor, IWithStash
     {
         var step = _step!;
         var model = Model;
-        var hidden = model.Config.HiddenSize;
         try
         {
             while (step.Layer < _placement.EndLayer)
             {
                 var layer = model.Layers[step.Layer]!;
-                var offset = 0;
-                for (var e = 0; e < step.Request.Entries.Length; e++)
-                {
-                    var tokens = step.Request.Entries[e].Tokens;
-                    layer.ForwardMixer(step.X.AsSpan(offset * hidden, tokens * hidden), tokens, step.States[e].Layers[step.Layer]!);
-                    offset += tokens;
-                }
+                var layerStates = step.States.Select(s => s.Layers[step.Layer]!).ToArray();
+                layer.ForwardMixer(step.X, step.Segments, layerStates);
 
                 if (layer.FeedForward is MoeBlock moe)
                 {
@@ -354,7 +354,8 @@ public sealed class LayerGroupActor : UntypedActor, IWithStash
         return new SequenceState(layers) { Position = state.Position };
     }
 
-    private sealed class StepContext(ForwardBatch request, IActorRef replyTo, float[] x, int rows, SequenceState[] states, Stopwatch elapsed)
+    private sealed class StepContext(ForwardBatch request, IActorRef replyTo, float[] x, int rows, Segment[] segments,
+        SequenceState[] states, Stopwatch elapsed)
     {
         public ForwardBatch Request { get; } = request;
 
@@ -363,6 +364,9 @@ public sealed class LayerGroupActor : UntypedActor, IWithStash
         public float[] X { get; } = x;
 
         public int Rows { get; } = rows;
+
+        /// <summary>The rows of each entry in x, in entry order.</summary>
+        public Segment[] Segments { get; } = segments;
 
         public SequenceState[] States { get; } = states;
 
