@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
 using Jamba.Actors.Sequences;
+using Microsoft.Extensions.Logging;
 using AkkaMemberStatus = Akka.Cluster.MemberStatus;
 
 namespace Jamba.Actors;
@@ -11,15 +12,18 @@ namespace Jamba.Actors;
 /// <see cref="IInferenceCluster"/> over the sequence shard region: every call becomes a message to
 /// the session's entity, wherever Cluster Sharding placed it.
 /// </summary>
-public sealed class InferenceCluster : IInferenceCluster
+internal sealed class InferenceCluster : IInferenceCluster
 {
     private readonly ActorSystem _system;
     private readonly IActorRef _sequences;
     private readonly TimeSpan _askTimeout;
     private readonly Func<IReadOnlyList<string>> _unplaced;
+    private readonly ILogger _logger;
 
-    public InferenceCluster(ActorSystem system, IActorRef sequences, TimeSpan askTimeout, Func<IReadOnlyList<string>> unplaced)
+    public InferenceCluster(ActorSystem system, IActorRef sequences, TimeSpan askTimeout, Func<IReadOnlyList<string>> unplaced,
+        ILogger logger)
     {
+        _logger = logger;
         _system = system;
         _sequences = sequences;
         _askTimeout = askTimeout;
@@ -90,7 +94,7 @@ public sealed class InferenceCluster : IInferenceCluster
         {
             if (request.SessionId is null)
             {
-                _sequences.Tell(new DeleteSession(sessionId));
+                await DeleteTemporaryAsync(sessionId);
             }
         }
     }
@@ -128,6 +132,19 @@ public sealed class InferenceCluster : IInferenceCluster
             SessionRequestFailed failed => throw new ArgumentException(failed.Error, nameof(snapshot)),
             _ => throw Unexpected(reply),
         };
+    }
+
+    // The caller may be gone (cancelled), so the temporary session is deleted without its token.
+    private async Task DeleteTemporaryAsync(string sessionId)
+    {
+        try
+        {
+            await AskAsync(new DeleteSession(sessionId), CancellationToken.None);
+        }
+        catch (AskTimeoutException)
+        {
+            _logger.LogWarning("Deleting temporary session {SessionId} timed out; it passivates when idle", sessionId);
+        }
     }
 
     private static string NewSessionId() => Guid.NewGuid().ToString("N");

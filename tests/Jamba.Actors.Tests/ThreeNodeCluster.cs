@@ -44,8 +44,8 @@ public static class ThreeNodeCluster
         return state.Shards.Select(s => s.ShardId).ToList();
     }
 
-    // Shards are first allocated while the last nodes may still be registering with the coordinator;
-    // the periodic rebalance then moves some experts to them, and the nodes become ready again.
+    // Shards are first allocated while the last nodes may still be registering with the coordinator.
+    // The periodic rebalance then moves some experts to them, and the nodes become ready again.
     private static async Task WaitForExpertsOnEveryNodeAsync(TestCluster cluster)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -121,7 +121,7 @@ public sealed class ThreeNodeTests(ThreeNodeClusterFixture fixture) : IClassFixt
         var (first, _) = await EngineReference.GenerateAsync(Cluster.Inference, session.Id, Prompt[..6], 4);
         var snapshot = await Cluster.Inference.ExportSessionAsync(session.Id, CancellationToken.None);
 
-        // A separate single-node cluster holds all eight layers in one group.
+        // A separate single-node cluster serves all eight layers in one group.
         await using var single = await TestCluster.StartAsync(TestPaths.TinyMoe, [["layers", "experts", "sessions"]]);
         var restored = await single.Inference.ImportSessionAsync(snapshot, pinned: false, CancellationToken.None);
         var (continued, _) = await EngineReference.GenerateAsync(single.Inference, restored.Id, Prompt[6..], 6);

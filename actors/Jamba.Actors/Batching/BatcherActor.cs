@@ -11,8 +11,8 @@ namespace Jamba.Actors.Batching;
 /// <summary>
 /// Continuous batching for the sequences of one node. Each step carries every running sequence: a
 /// prompt chunk of at most PrefillChunkTokens, or the one token sampled last. The step passes through
-/// the layer groups in order; the last returns logits, the batcher samples, finished sequences leave
-/// and queued ones join before the next step.
+/// the layer groups in order, and the last group returns logits. The batcher samples from them, then
+/// finished sequences leave and queued ones join before the next step.
 /// </summary>
 public sealed class BatcherActor : ReceiveActor, IWithTimers
 {

@@ -33,7 +33,7 @@ public sealed class GenerationJob
     /// <summary>The actor that receives the token events.</summary>
     public IActorRef Stream { get; }
 
-    /// <summary>The sequence entity, told when the job ends.</summary>
+    /// <summary>The sequence entity, which receives <see cref="JobEnded"/>.</summary>
     public IActorRef Sequence { get; }
 
     public Queue<int> Pending { get; }
@@ -72,7 +72,7 @@ public sealed record CancelJob(string RequestId);
 /// Tells the sequence what the request did: the tokens it generated and how many tokens it ran
 /// through the model; <paramref name="Error"/> is set when a step failed and the state may be inconsistent.
 /// The sequence passes <paramref name="FinalMessage"/> (last token, rejection or failure) on to the
-/// stream only after it has recorded the tokens, so a client's next request sees the session up to date.
+/// stream only after it has recorded the tokens, so a client's next request finds the session up to date.
 /// </summary>
 public sealed record JobEnded(string RequestId, int[] Generated, int Fed, long StateBytes, string? Error,
     IActorRef Stream, object? FinalMessage);

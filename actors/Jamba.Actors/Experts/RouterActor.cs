@@ -9,7 +9,7 @@ namespace Jamba.Actors.Experts;
 /// <summary>
 /// Runs the MoE feed-forward of one layer for one batch step: softmax and top-k over the router
 /// logits, one message per chosen expert carrying only its rows, then the weighted sum of the
-/// replies. It lives for one step and answers its parent with <see cref="Routed"/> or <see cref="RoutingFailed"/>.
+/// replies. It lives for one step and replies to its parent with <see cref="Routed"/> or <see cref="RoutingFailed"/>.
 /// </summary>
 public sealed class RouterActor : ReceiveActor, IWithTimers
 {
@@ -117,19 +117,19 @@ public sealed class RouterActor : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
-    // An expert whose node left mid-step never answers; Cluster Sharding re-homes it, and the resent
+    // An expert whose node left mid-step never replies. Cluster Sharding re-homes it, and the resent
     // rows reach the new incarnation. Applying an expert is pure, so a late duplicate reply is harmless.
     private void OnRetry()
     {
         var missing = _assigned.Keys.Where(e => !_outputs.ContainsKey(e)).ToList();
         if (_attempt >= _settings.MaxAttempts)
         {
-            Fail($"experts {string.Join(", ", missing.Select(e => $"{_layer}/{e}"))} did not answer after {_attempt} attempts " +
+            Fail($"experts {string.Join(", ", missing.Select(e => $"{_layer}/{e}"))} did not reply after {_attempt} attempts " +
                  $"of {_settings.ExpertTimeout.TotalSeconds:0.#} s");
             return;
         }
 
-        _logger.LogWarning("Step {StepId} layer {Layer}: experts {Experts} did not answer within {Timeout}; resending (attempt {Attempt})",
+        _logger.LogWarning("Step {StepId} layer {Layer}: experts {Experts} did not reply within {Timeout}; resending their rows (attempt {Attempt})",
             _stepId, _layer, missing, _settings.ExpertTimeout, _attempt + 1);
         SendMissing();
     }

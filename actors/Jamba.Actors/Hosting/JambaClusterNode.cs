@@ -9,7 +9,7 @@ namespace Jamba.Actors.Hosting;
 
 /// <summary>
 /// A running cluster node. It probes every layer group and expert of the plan in the background, so
-/// <see cref="IInferenceCluster.GetStatus"/> can say what is not placed and loaded yet.
+/// <see cref="IInferenceCluster.GetStatus"/> can list what is not placed and loaded yet.
 /// </summary>
 public sealed class JambaClusterNode : IAsyncDisposable
 {
@@ -32,7 +32,8 @@ public sealed class JambaClusterNode : IAsyncDisposable
         _actors = actors;
         _logger = loggerFactory.CreateLogger<JambaClusterNode>();
         _unplaced = Entities().Select(e => e.Name).ToList();
-        Inference = new InferenceCluster(system, actors.Sequences, options.AskTimeout, () => _unplaced);
+        Inference = new InferenceCluster(system, actors.Sequences, options.AskTimeout, () => _unplaced,
+            loggerFactory.CreateLogger<InferenceCluster>());
         Cluster.Get(system).RegisterOnMemberUp(() => _memberUp.TrySetResult());
         _monitor = Task.Run(MonitorAsync);
     }
@@ -46,7 +47,7 @@ public sealed class JambaClusterNode : IAsyncDisposable
     /// <summary>This node's Akka address (akka.tcp://jamba@host:port), the form seed nodes take.</summary>
     public string Address => Cluster.Get(System).SelfAddress.ToString();
 
-    /// <summary>Completes when this node is Up and every layer group and expert of the plan answers as loaded.</summary>
+    /// <summary>Completes when this node is Up and every layer group and expert of the plan replies that it is loaded.</summary>
     public async Task WhenReadyAsync(CancellationToken cancellationToken)
     {
         await _memberUp.Task.WaitAsync(cancellationToken);

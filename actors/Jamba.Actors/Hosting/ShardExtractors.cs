@@ -30,7 +30,7 @@ internal sealed class ExpertExtractor : IMessageExtractor
     public string ShardId(string entityId, object? messageHint = null) => entityId;
 }
 
-/// <summary>A layer-group region holds exactly one entity, named by the group's layer range.</summary>
+/// <summary>A layer-group region contains exactly one entity, named by the group's layer range.</summary>
 internal sealed class LayerGroupExtractor(string group) : IMessageExtractor
 {
     public string? EntityId(object message) => message is IWireMessage ? group : null;

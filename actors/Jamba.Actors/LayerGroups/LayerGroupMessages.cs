@@ -3,7 +3,7 @@ using MessagePack;
 
 namespace Jamba.Actors.LayerGroups;
 
-/// <summary>Creates the state slot of a sequence in a layer group; answered with <see cref="SlotReserved"/>.</summary>
+/// <summary>Creates the state slot of a sequence in a layer group; the reply is <see cref="SlotReserved"/>.</summary>
 [MessagePackObject]
 public sealed record ReserveSlot([property: Key(0)] string Group, [property: Key(1)] string SequenceId) : IWireMessage;
 
@@ -22,9 +22,9 @@ public sealed record BatchEntry(
     [property: Key(2)] bool NeedsLogits);
 
 /// <summary>
-/// One step of the batch through a layer group. The first group gets token ids and the others the
-/// hidden rows [sum of Tokens, hidden] of the group before; the group holding the head returns logits
-/// for the last row of each entry that needs them, the others their hidden rows.
+/// One step of the batch through a layer group. The first group gets token ids, and the others get
+/// the hidden rows [sum of Tokens, hidden] of the group before. The group with the head returns
+/// logits for the last row of each entry that needs them, and the others return their hidden rows.
 /// </summary>
 [MessagePackObject]
 public sealed record ForwardBatch(
@@ -66,7 +66,7 @@ public sealed record SlotSnapshot(
     [property: Key(2)] int[] Layers,
     [property: Key(3)] byte[][] States) : IWireMessage;
 
-/// <summary>Replaces (or creates) a sequence's slot from per-layer snapshots; answered with <see cref="SlotReserved"/>.</summary>
+/// <summary>Replaces (or creates) a sequence's slot from per-layer snapshots; the reply is <see cref="SlotReserved"/>.</summary>
 [MessagePackObject]
 public sealed record RestoreSlot(
     [property: Key(0)] string Group,

@@ -51,7 +51,7 @@ public sealed class PlacementPlan
         Experts.FirstOrDefault(p => p.Layers.Contains(layer))
         ?? throw new ArgumentOutOfRangeException(nameof(layer), layer, "layer has no experts in the placement plan");
 
-    /// <summary>One node holds everything: a single layer group on "layers", experts on "experts", sessions on "sessions".</summary>
+    /// <summary>One node serves everything: a single layer group on "layers", experts on "experts", sessions on "sessions".</summary>
     public static PlacementPlan Default(JambaConfig config) =>
         Create(config, [new LayerGroupPlacement(DefaultLayerRole, 0, config.NumHiddenLayers)],
             DefaultExpertRole, DefaultSessionRole, nodeRoles: null);

@@ -10,7 +10,7 @@ namespace Jamba.Actors.Sequences;
 
 /// <summary>
 /// The sharded entity of one session: token history, pinning, and ownership of the session's state
-/// slots in every layer group. An entity that was never created answers "not found" and passivates.
+/// slots in every layer group. An entity that was never created replies "not found" and passivates.
 /// An unpinned session passivates after the idle timeout; passivation frees its slots, so the session ends.
 /// </summary>
 public sealed class SequenceActor : ReceiveActor, IWithStash

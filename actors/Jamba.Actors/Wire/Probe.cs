@@ -2,7 +2,7 @@ using MessagePack;
 
 namespace Jamba.Actors.Wire;
 
-/// <summary>Asks an entity (layer group or expert) whether its weights are loaded; answered with <see cref="Loaded"/>.</summary>
+/// <summary>Asks an entity (layer group or expert) whether its weights are loaded; the reply is <see cref="Loaded"/>.</summary>
 [MessagePackObject]
 public sealed record ProbeLoaded([property: Key(0)] string EntityId) : IWireMessage;
 

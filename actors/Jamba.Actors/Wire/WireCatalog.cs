@@ -6,8 +6,8 @@ namespace Jamba.Actors.Wire;
 
 /// <summary>
 /// Every message type that crosses nodes, with its wire name and version. The manifest of a
-/// serialized message is "name@version"; bump a type's version whenever its fields change, so a node
-/// of another build rejects it with a clear error instead of misreading it.
+/// serialized message is "name@version". Bump a type's version whenever its fields change, so that a
+/// node of another build rejects it with a clear error instead of misreading it.
 /// </summary>
 public static class WireCatalog
 {
