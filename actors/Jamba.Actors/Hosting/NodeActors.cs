@@ -26,7 +26,7 @@ internal sealed class NodeActors
     /// <summary>Layer-group regions by group name.</summary>
     public IReadOnlyDictionary<string, IActorRef> LayerGroups { get; }
 
-    /// <summary>Expert regions by MoE layer.</summary>
+    /// <summary>Expert regions by MoE layer. Experts are stateless, so the default strategy may rebalance them.</summary>
     public IReadOnlyDictionary<int, IActorRef> ExpertsByLayer { get; }
 
     public IActorRef Sequences { get; }
@@ -37,17 +37,25 @@ internal sealed class NodeActors
         var roles = options.Roles.ToHashSet();
         var modelDirectory = Path.GetFullPath(options.ModelDirectory);
 
-        IActorRef Region(string typeName, string role, Func<string, Props> props, IMessageExtractor extractor) =>
-            roles.Contains(role)
-                ? sharding.Start(typeName, props, ClusterShardingSettings.Create(system).WithRole(role), extractor)
-                : sharding.StartProxy(typeName, role, extractor);
+        IActorRef Region(string typeName, string role, Func<string, Props> props, IMessageExtractor extractor, bool pinned)
+        {
+            if (!roles.Contains(role))
+            {
+                return sharding.StartProxy(typeName, role, extractor);
+            }
+
+            var settings = ClusterShardingSettings.Create(system).WithRole(role);
+            return pinned
+                ? sharding.Start(typeName, props, settings, extractor, new PinnedAllocationStrategy(), PoisonPill.Instance)
+                : sharding.Start(typeName, props, settings, extractor);
+        }
 
         var expertLogger = loggerFactory.CreateLogger<ExpertActor>();
         var expertsByLayer = new Dictionary<int, IActorRef>();
         foreach (var placement in plan.Experts)
         {
             var region = Region(placement.RegionName, placement.Role,
-                id => Props.Create(() => new ExpertActor(id, modelDirectory, expertLogger)), new ExpertExtractor());
+                id => Props.Create(() => new ExpertActor(id, modelDirectory, expertLogger)), new ExpertExtractor(), pinned: false);
             foreach (var layer in placement.Layers)
             {
                 expertsByLayer[layer] = region;
@@ -64,7 +72,7 @@ internal sealed class NodeActors
             layerGroups[group.Name] = Region(group.RegionName, group.Role,
                 _ => Props.Create(() => new LayerGroupActor(group, holdsHead, modelDirectory, layer => expertsByLayer[layer],
                     routerSettings, options.Metrics, groupLogger)),
-                new LayerGroupExtractor(group.Name));
+                new LayerGroupExtractor(group.Name), pinned: true);
         }
 
         IActorRef sequences;
@@ -79,8 +87,8 @@ internal sealed class NodeActors
             var tracker = system.ActorOf(Props.Create(() => new SessionTrackerActor(options.Metrics)), "sessions");
             var context = new SequenceContext(plan, g => layerGroups[g.Name], batcher, tracker, options.SessionIdleTimeout,
                 options.AskTimeout, loggerFactory.CreateLogger<SequenceActor>());
-            sequences = sharding.Start("sequence", id => Props.Create(() => new SequenceActor(id, context)),
-                ClusterShardingSettings.Create(system).WithRole(plan.SessionRole), new SequenceExtractor());
+            sequences = Region("sequence", plan.SessionRole, id => Props.Create(() => new SequenceActor(id, context)),
+                new SequenceExtractor(), pinned: true);
         }
         else
         {

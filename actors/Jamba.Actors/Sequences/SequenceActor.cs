@@ -101,8 +101,8 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
             _context.Logger.LogWarning("Session {SessionId} could not get its state slots: {Error}", _sessionId, error);
             prepared.ReplyTo.Tell(new SessionRequestFailed(_sessionId, $"session state slots could not be prepared: {error}"));
             FreeSlots();
-            Passivate();
-            Become(() => ReceiveAny(_ => Stash.Stash()));
+            BecomeGone();
+            Stash.UnstashAll();
             return;
         }
 
@@ -307,6 +307,12 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
     {
         _runningRequest = null;
         FreeSlots();
+        BecomeGone();
+    }
+
+    // Until the shard stops it, a deleted or failed entity replies as if the session did not exist.
+    private void BecomeGone()
+    {
         Become(() =>
         {
             Receive<StartGeneration>(m =>
