@@ -49,7 +49,15 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    public static ILoggerFactory Logging { get; } = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+    /// <summary>Logs at Warning and above to the console when JAMBA_TEST_LOG is set, and nowhere otherwise.</summary>
+    public static ILoggerFactory Logging { get; } = LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(LogLevel.Warning);
+        if (Environment.GetEnvironmentVariable("JAMBA_TEST_LOG") is { Length: > 0 })
+        {
+            builder.AddSimpleConsole(options => options.SingleLine = true);
+        }
+    });
 
     public async ValueTask DisposeAsync()
     {
