@@ -9,7 +9,7 @@ namespace Jamba.Actors.Hosting;
 /// sessions keep state in memory that a move would lose, so they stay where they start until their
 /// node leaves.
 /// </summary>
-internal sealed class PinnedAllocationStrategy : IShardAllocationStrategy
+public sealed class PinnedAllocationStrategy : IShardAllocationStrategy
 {
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId,
         IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
