@@ -131,6 +131,25 @@ public sealed class ThreeNodeTests(ThreeNodeClusterFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Lost_slot_is_recomputed_from_history()
+    {
+        var session = await Cluster.Inference.CreateSessionAsync(pinned: false, CancellationToken.None);
+        var (first, _) = await EngineReference.GenerateAsync(Cluster.Inference, session.Id, Prompt[..5], 3);
+
+        // Dropping the slot in layers 4-7 is what a restart of that group's node does to the session.
+        var group = Cluster.Nodes[0].Plan.LayerGroups[1];
+        ClusterSharding.Get(Cluster.Nodes[0].System).ShardRegion(group.RegionName).Tell(new FreeSlot(group.Name, session.Id));
+        var failure = await Assert.ThrowsAsync<GenerationFailedException>(() =>
+            EngineReference.GenerateAsync(Cluster.Inference, session.Id, Prompt[5..8], 3));
+        var (recovered, events) = await EngineReference.GenerateAsync(Cluster.Inference, session.Id, Prompt[8..], 4);
+
+        Assert.Contains("no state slot", failure.Message);
+        var history = Prompt[..5].Concat(first).Concat(Prompt[5..8]).Concat(Prompt[8..]).ToArray();
+        Assert.Equal(EngineReference.Greedy(TestPaths.TinyMoe, history, 4), recovered);
+        Assert.Equal(history.Length, events[0].PromptTokensComputed);
+    }
+
+    [Fact]
     public async Task Corrupt_snapshot_is_rejected()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>

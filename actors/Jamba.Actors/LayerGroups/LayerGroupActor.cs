@@ -283,8 +283,8 @@ public sealed class LayerGroupActor : UntypedActor, IWithStash
         EndStep();
     }
 
-    // NOTE: a step that fails part-way leaves its sequences' states advanced through some layers only.
-    // The batcher fails those generations, and their sessions reject further requests until deleted.
+    // A step that fails part-way leaves its sequences' states advanced through some layers only. The
+    // batcher fails those generations, and each session rebuilds its slots from its token history.
     private void FailStep(string error)
     {
         _step!.ReplyTo.Tell(new BatchFailed(_placement.Name, _step.Request.StepId, error));

@@ -22,7 +22,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
     private int _computed;
     private long _stateBytes;
     private string? _runningRequest;
-    private string? _brokenReason;
+    private bool _stateLost;
     private bool _created;
 
     public SequenceActor(string sessionId, SequenceContext context)
@@ -151,9 +151,20 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
             return;
         }
 
+        if (_stateLost)
+        {
+            RebuildThenStart(request, Sender);
+            return;
+        }
+
+        Enqueue(request, Sender);
+    }
+
+    private void Enqueue(StartGeneration request, IActorRef stream)
+    {
         var pending = _history.Skip(_computed).Concat(request.PromptIds).ToList();
         _history.AddRange(request.PromptIds);
-        var job = new GenerationJob(_sessionId, request.RequestId, Sender, Self, pending, request.Sampling.ToOptions(),
+        var job = new GenerationJob(_sessionId, request.RequestId, stream, Self, pending, request.Sampling.ToOptions(),
             request.MaxNewTokens, request.StopAtEos, request.TopLogprobs, _context.Plan.Config.MaxPositionEmbeddings, _computed);
         _runningRequest = request.RequestId;
         SetReceiveTimeout(null);
@@ -165,11 +176,6 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         if (_runningRequest is not null)
         {
             return $"session '{_sessionId}' is already generating; wait for that request to finish";
-        }
-
-        if (_brokenReason is not null)
-        {
-            return $"session '{_sessionId}' lost its state in a failed step ({_brokenReason}); delete it and start a new one";
         }
 
         var vocab = _context.Plan.Config.VocabSize;
@@ -225,7 +231,13 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         _stateBytes = ended.StateBytes;
         if (ended.Error is not null)
         {
-            _brokenReason = ended.Error;
+            // A failed step may have advanced some layer groups and not others. The history is intact,
+            // so the next request starts from fresh slots and recomputes every token.
+            _context.Logger.LogWarning("Session {SessionId} lost its state in a failed step ({Error}); the next request recomputes its {Tokens} tokens",
+                _sessionId, ended.Error, _history.Count);
+            _stateLost = true;
+            _computed = 0;
+            _stateBytes = 0;
         }
 
         _context.Tracker.Tell(new SessionTracked(_sessionId, _pinned, _stateBytes));
@@ -237,11 +249,49 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         ArmIdleTimeout();
     }
 
+    // Replaces the session's slot in every layer group with a fresh one before the request runs.
+    private void RebuildThenStart(StartGeneration request, IActorRef stream)
+    {
+        var asks = _context.Plan.LayerGroups.Select(g =>
+            _context.LayerGroupRegion(g).Ask<object>(new ReserveSlot(g.Name, _sessionId), _context.AskTimeout));
+        Task.WhenAll(asks).PipeTo(Self,
+            success: replies => new SlotsRebuilt(replies.OfType<SlotFailed>().FirstOrDefault()?.Error),
+            failure: e => new SlotsRebuilt(e.Message));
+
+        _runningRequest = request.RequestId;
+        Become(() =>
+        {
+            Receive<SlotsRebuilt>(rebuilt =>
+            {
+                _runningRequest = null;
+                Become(Live);
+                Stash.UnstashAll();
+                if (rebuilt.Error is not null)
+                {
+                    _context.Logger.LogWarning("Session {SessionId} could not rebuild its state slots: {Error}", _sessionId, rebuilt.Error);
+                    stream.Tell(new GenerationFailed(request.RequestId, $"session state could not be rebuilt: {rebuilt.Error}"));
+                    return;
+                }
+
+                _stateLost = false;
+                Enqueue(request, stream);
+            });
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
     private void Export(ExportSession request)
     {
         if (_runningRequest is not null)
         {
             Sender.Tell(new SessionRequestFailed(_sessionId, $"session '{_sessionId}' is generating; export it when the request ends"));
+            return;
+        }
+
+        if (_stateLost)
+        {
+            Sender.Tell(new SessionRequestFailed(_sessionId,
+                $"session '{_sessionId}' lost its state in a failed step; run a request to recompute it, then export"));
             return;
         }
 
@@ -354,6 +404,8 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
     private sealed record SlotsPrepared(IActorRef ReplyTo, bool Pinned, int[] Tokens, int Computed, object[] Replies);
 
     private sealed record SnapshotsGathered(IActorRef ReplyTo, object[] Replies);
+
+    private sealed record SlotsRebuilt(string? Error);
 }
 
 /// <summary>What every sequence entity of a node shares: the plan, the regions and the local batcher.</summary>
