@@ -147,9 +147,15 @@ public sealed class SingleNodeTests
         var pinned = await cluster.Inference.CreateSessionAsync(pinned: true, CancellationToken.None);
         await EngineReference.GenerateAsync(cluster.Inference, pinned.Id, Prompt, 2);
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // Each look at the session resets its idle timer, so the looks are further apart than the timeout.
+        SessionInfo? found = idle;
+        for (var attempt = 0; attempt < 10 && found is not null; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            found = await cluster.Inference.GetSessionAsync(idle.Id, CancellationToken.None);
+        }
 
-        Assert.Null(await cluster.Inference.GetSessionAsync(idle.Id, CancellationToken.None));
+        Assert.Null(found);
         var kept = await cluster.Inference.GetSessionAsync(pinned.Id, CancellationToken.None);
         Assert.NotNull(kept);
         Assert.True(kept.Pinned);
