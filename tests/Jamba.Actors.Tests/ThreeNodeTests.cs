@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Jamba.Actors.Hosting;
 using Jamba.Actors.LayerGroups;
+using Jamba.Actors.Sequences;
 using Jamba.Actors.Wire;
 using Jamba.Engine;
 
@@ -112,6 +113,7 @@ public sealed class ThreeNodeTests(ThreeNodeClusterFixture fixture) : IClassFixt
         Assert.Equal(EngineReference.Greedy(TestPaths.TinyMoe, whole, 6), continued);
         Assert.Equal(Prompt.Length - 8 + 1, events[0].PromptTokensComputed);
         Assert.Equal(8 + 5, restored.Tokens);
+        Assert.True(restored.StateBytes > 0);
     }
 
     [Fact]
@@ -147,6 +149,20 @@ public sealed class ThreeNodeTests(ThreeNodeClusterFixture fixture) : IClassFixt
         var history = Prompt[..5].Concat(first).Concat(Prompt[5..8]).Concat(Prompt[8..]).ToArray();
         Assert.Equal(EngineReference.Greedy(TestPaths.TinyMoe, history, 4), recovered);
         Assert.Equal(history.Length, events[0].PromptTokensComputed);
+    }
+
+    [Fact]
+    public async Task Snapshot_with_wrong_position_is_rejected()
+    {
+        var session = await Cluster.Inference.CreateSessionAsync(pinned: false, CancellationToken.None);
+        await EngineReference.GenerateAsync(Cluster.Inference, session.Id, Prompt[..6], 2);
+        var snapshot = SessionSnapshot.FromBytes(await Cluster.Inference.ExportSessionAsync(session.Id, CancellationToken.None));
+        var tampered = snapshot with { Computed = snapshot.Computed - 1 };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            Cluster.Inference.ImportSessionAsync(tampered.ToBytes(), pinned: false, CancellationToken.None));
+
+        Assert.Contains($"at position {snapshot.Computed}", error.Message);
     }
 
     [Fact]

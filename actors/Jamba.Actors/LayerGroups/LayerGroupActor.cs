@@ -141,8 +141,9 @@ public sealed class LayerGroupActor : UntypedActor, IWithStash
             return;
         }
 
-        _slots[reserve.SequenceId] = _model.CreateState();
-        Sender.Tell(new SlotReserved(_placement.Name, reserve.SequenceId));
+        var state = _model.CreateState();
+        _slots[reserve.SequenceId] = state;
+        Sender.Tell(new SlotReserved(_placement.Name, reserve.SequenceId, state.ByteCount, state.Position));
     }
 
     private void StartStep(ForwardBatch request)
@@ -337,7 +338,7 @@ public sealed class LayerGroupActor : UntypedActor, IWithStash
 
             state.Position = position;
             _slots[request.SequenceId] = state;
-            Sender.Tell(new SlotReserved(_placement.Name, request.SequenceId));
+            Sender.Tell(new SlotReserved(_placement.Name, request.SequenceId, state.ByteCount, state.Position));
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
         {

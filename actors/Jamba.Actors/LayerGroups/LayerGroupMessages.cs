@@ -7,8 +7,13 @@ namespace Jamba.Actors.LayerGroups;
 [MessagePackObject]
 public sealed record ReserveSlot([property: Key(0)] string Group, [property: Key(1)] string SequenceId) : IWireMessage;
 
+/// <summary>A slot is ready: its size and the position (tokens seen) of the state in it.</summary>
 [MessagePackObject]
-public sealed record SlotReserved([property: Key(0)] string Group, [property: Key(1)] string SequenceId) : IWireMessage;
+public sealed record SlotReserved(
+    [property: Key(0)] string Group,
+    [property: Key(1)] string SequenceId,
+    [property: Key(2)] long StateBytes,
+    [property: Key(3)] int Position) : IWireMessage;
 
 /// <summary>Drops the state slot of a sequence; a missing slot is not an error.</summary>
 [MessagePackObject]

@@ -94,10 +94,9 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
 
     private void OnPrepared(SlotsPrepared prepared)
     {
-        var failure = prepared.Replies.OfType<SlotFailed>().FirstOrDefault();
-        if (failure is not null || prepared.Replies.Any(r => r is not SlotReserved))
+        var error = SlotError(prepared.Replies, prepared.Computed);
+        if (error is not null)
         {
-            var error = failure?.Error ?? "unexpected reply from a layer group";
             _context.Logger.LogWarning("Session {SessionId} could not get its state slots: {Error}", _sessionId, error);
             prepared.ReplyTo.Tell(new SessionRequestFailed(_sessionId, $"session state slots could not be prepared: {error}"));
             FreeSlots();
@@ -110,11 +109,32 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         _pinned = prepared.Pinned;
         _history.AddRange(prepared.Tokens);
         _computed = prepared.Computed;
+        _stateBytes = prepared.Replies.Cast<SlotReserved>().Sum(r => r.StateBytes);
         prepared.ReplyTo.Tell(Info());
         _context.Tracker.Tell(new SessionTracked(_sessionId, _pinned, _stateBytes));
         Become(Live);
         Stash.UnstashAll();
         ArmIdleTimeout();
+    }
+
+    // Every group must have reserved the slot, with a state that has seen exactly the computed tokens.
+    private string? SlotError(object[] replies, int computed)
+    {
+        var failure = replies.OfType<SlotFailed>().FirstOrDefault();
+        if (failure is not null)
+        {
+            return failure.Error;
+        }
+
+        if (replies.Any(r => r is not SlotReserved))
+        {
+            return "unexpected reply from a layer group";
+        }
+
+        var wrong = replies.Cast<SlotReserved>().FirstOrDefault(r => r.Position != computed);
+        return wrong is null
+            ? null
+            : $"the state in layers {wrong.Group} is at position {wrong.Position}, the session has computed {computed} tokens";
     }
 
     private void Live()
@@ -255,8 +275,8 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         var asks = _context.Plan.LayerGroups.Select(g =>
             _context.LayerGroupRegion(g).Ask<object>(new ReserveSlot(g.Name, _sessionId), _context.AskTimeout));
         Task.WhenAll(asks).PipeTo(Self,
-            success: replies => new SlotsRebuilt(replies.OfType<SlotFailed>().FirstOrDefault()?.Error),
-            failure: e => new SlotsRebuilt(e.Message));
+            success: replies => new SlotsRebuilt(SlotError(replies, 0), replies.OfType<SlotReserved>().Sum(r => r.StateBytes)),
+            failure: e => new SlotsRebuilt(e.Message, 0));
 
         _runningRequest = request.RequestId;
         Become(() =>
@@ -274,6 +294,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
                 }
 
                 _stateLost = false;
+                _stateBytes = rebuilt.StateBytes;
                 Enqueue(request, stream);
             });
             ReceiveAny(_ => Stash.Stash());
@@ -405,7 +426,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
 
     private sealed record SnapshotsGathered(IActorRef ReplyTo, object[] Replies);
 
-    private sealed record SlotsRebuilt(string? Error);
+    private sealed record SlotsRebuilt(string? Error, long StateBytes);
 }
 
 /// <summary>What every sequence entity of a node shares: the plan, the regions and the local batcher.</summary>
