@@ -72,8 +72,10 @@ public sealed class SingleNodeTests
             new GenerateRequest(null, Prompt, SamplingOptions.Greedy, 4000, StopAtEos: false), cancel.Token).GetAsyncEnumerator();
         Assert.True(await running.MoveNextAsync());
 
+        var session = await cluster.Inference.CreateSessionAsync(pinned: false, CancellationToken.None);
+
         var rejected = await Assert.ThrowsAsync<QueueFullException>(() =>
-            EngineReference.GenerateAsync(cluster.Inference, null, Prompt, 2));
+            EngineReference.GenerateAsync(cluster.Inference, session.Id, Prompt, 2));
 
         Assert.Equal(0, rejected.Capacity);
         await cancel.CancelAsync();
@@ -84,6 +86,11 @@ public sealed class SingleNodeTests
             }
         });
         await running.DisposeAsync();
+
+        // The rejected prompt did not stay in the session, so the retry sees it once.
+        var (tokens, events) = await RetryWhileBusyAsync(() => EngineReference.GenerateAsync(cluster.Inference, session.Id, Prompt, 2));
+        Assert.Equal(EngineReference.Greedy(TestPaths.TinyMoe, Prompt, 2), tokens);
+        Assert.Equal(Prompt.Length, events[0].PromptTokensComputed);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
     private int _computed;
     private long _stateBytes;
     private string? _runningRequest;
+    private int _runningPromptLength;
     private bool _stateLost;
     private bool _created;
 
@@ -184,6 +185,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
     {
         var pending = _history.Skip(_computed).Concat(request.PromptIds).ToList();
         _history.AddRange(request.PromptIds);
+        _runningPromptLength = request.PromptIds.Length;
         var job = new GenerationJob(_sessionId, request.RequestId, stream, Self, pending, request.Sampling.ToOptions(),
             request.MaxNewTokens, request.StopAtEos, request.TopLogprobs, _context.Plan.Config.MaxPositionEmbeddings, _computed);
         _runningRequest = request.RequestId;
@@ -246,9 +248,20 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         }
 
         _runningRequest = null;
+        if (ended.Generated.Length == 0 && (ended.FinalMessage is GenerationRejected || ended.Error is not null))
+        {
+            // The client saw no effect of the request, so a retry must not find its prompt twice.
+            // A rejected request fed nothing, and a failed one recomputes from the history below.
+            _history.RemoveRange(_history.Count - _runningPromptLength, _runningPromptLength);
+        }
+
         _history.AddRange(ended.Generated);
         _computed += ended.Fed;
-        _stateBytes = ended.StateBytes;
+        if (ended.Fed > 0)
+        {
+            _stateBytes = ended.StateBytes;
+        }
+
         if (ended.Error is not null)
         {
             // A failed step may have advanced some layer groups and not others. The history is intact,
