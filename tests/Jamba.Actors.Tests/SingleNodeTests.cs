@@ -87,7 +87,7 @@ public sealed class SingleNodeTests
         });
         await running.DisposeAsync();
 
-        // The rejected prompt did not stay in the session, so the retry sees it once.
+        // The rejected prompt did not stay in the session, so the retry feeds it once.
         var (tokens, events) = await RetryWhileBusyAsync(() => EngineReference.GenerateAsync(cluster.Inference, session.Id, Prompt, 2));
         Assert.Equal(EngineReference.Greedy(TestPaths.TinyMoe, Prompt, 2), tokens);
         Assert.Equal(Prompt.Length, events[0].PromptTokensComputed);
