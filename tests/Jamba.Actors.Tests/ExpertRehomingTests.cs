@@ -53,4 +53,36 @@ public sealed class ExpertRehomingTests(ITestOutputHelper output)
         var (again, _) = await EngineReference.GenerateAsync(cluster.Inference, null, Prompt, 20, timeout.Token);
         Assert.Equal(expected[..20], again);
     }
+
+    [Fact]
+    public async Task Crashed_expert_node_keeps_tokens()
+    {
+        const int maxNewTokens = 60;
+        await using var cluster = await ThreeNodeCluster.StartAsync(o => o with { ExpertReplyTimeout = TimeSpan.FromMilliseconds(500) });
+        var crashing = cluster.Nodes[2];
+        Assert.True(await ThreeNodeCluster.ExpertShardsAsync(crashing) > 0, "the crashing node holds no experts");
+        var expected = EngineReference.Greedy(TestPaths.TinyMoe, Prompt, maxNewTokens);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        // The node stops without leaving, so the others see it unreachable until the split-brain
+        // resolver downs it. Meanwhile routers resend to its experts, which restart elsewhere.
+        var clock = Stopwatch.StartNew();
+        var tokens = new List<int>();
+        var crashedAt = -1;
+        var request = new GenerateRequest(null, Prompt, SamplingOptions.Greedy, maxNewTokens, StopAtEos: false);
+        await foreach (var tokenEvent in cluster.Inference.GenerateAsync(request, timeout.Token))
+        {
+            tokens.Add(tokenEvent.TokenId);
+            if (tokens.Count == 3)
+            {
+                cluster.Nodes.Remove(crashing);
+                await crashing.System.Terminate();
+                crashedAt = tokens.Count;
+            }
+        }
+
+        output.WriteLine($"{tokens.Count} tokens in {clock.Elapsed.TotalSeconds:0.0} s; the node crashed after token {crashedAt}");
+        Assert.Equal(expected, tokens);
+        Assert.Equal(3, crashedAt);
+    }
 }

@@ -80,6 +80,7 @@ public sealed class TestCluster : IAsyncDisposable
           sharding.retry-interval = 200ms
           sharding.handoff-timeout = 10s
           sharding.rebalance-interval = 500ms
+          split-brain-resolver.stable-after = 2s
         }
         akka.coordinated-shutdown.phases {
           cluster-sharding-shutdown-region.timeout = 2s
@@ -87,5 +88,7 @@ public sealed class TestCluster : IAsyncDisposable
           cluster-exiting.timeout = 2s
         }
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        # Terminating a system without CoordinatedShutdown is how a test crashes a node.
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
         """;
 }
