@@ -1,0 +1,98 @@
+using Jamba.Kernels;
+
+namespace Jamba.Kernels.Tests;
+
+/// <summary>Each SIMD path agrees with the plain scalar path beside it.</summary>
+public class VectorPathTests
+{
+    private static float[] RandomValues(int count, int seed, float scale = 1f)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (random.NextSingle() * 2 - 1) * scale).ToArray();
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(100)]
+    [InlineData(4096)]
+    public void BFloat16Dot_matches_scalar(int length)
+    {
+        var weights = RandomValues(length, 1).Select(Widen.SingleToBFloat16).ToArray();
+        var x = RandomValues(length, 2);
+
+        var vector = Dot.BFloat16(weights, x);
+        var scalar = Dot.BFloat16Scalar(weights, x);
+
+        Assert.Equal(scalar, vector, 1e-3f * MathF.Sqrt(length));
+    }
+
+    [Fact]
+    public void BFloat16Widening_matches_scalar()
+    {
+        var bits = RandomValues(37, 3, 100f).Select(Widen.SingleToBFloat16).ToArray();
+        var widened = new float[bits.Length];
+
+        Widen.BFloat16ToSingle(bits, widened);
+
+        for (var i = 0; i < bits.Length; i++)
+        {
+            Assert.Equal(Widen.BFloat16ToSingle(bits[i]), widened[i]);
+        }
+    }
+
+    [Fact]
+    public void SingleToBFloat16_rounds_to_nearest_even()
+    {
+        // 1 + 2^-8 lies halfway between two BF16 values; the even one is 1.0.
+        Assert.Equal(0x3F80, Widen.SingleToBFloat16(1f + 1f / 256));
+        Assert.Equal(0x3F82, Widen.SingleToBFloat16(1f + 3f / 256));
+    }
+
+    [Fact]
+    public void SiLU_matches_scalar()
+    {
+        var vector = RandomValues(600, 4, 8f);
+        var scalar = vector.ToArray();
+
+        Ops.SiLU(vector);
+        Ops.SiLUScalar(scalar);
+
+        for (var i = 0; i < vector.Length; i++)
+        {
+            Assert.Equal(scalar[i], vector[i], 1e-5f);
+        }
+    }
+
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(16, 9)]
+    [InlineData(8, 5)]
+    public void SelectiveScan_matches_scalar(int dState, int tokens)
+    {
+        const int dInner = 24;
+        var u = RandomValues(tokens * dInner, 5);
+        var delta = RandomValues(tokens * dInner, 6).Select(MathF.Abs).ToArray();
+        var b = RandomValues(tokens * dState, 7);
+        var c = RandomValues(tokens * dState, 8);
+        var a = RandomValues(dInner * dState, 9).Select(v => -MathF.Exp(v)).ToArray();
+        var d = RandomValues(dInner, 10);
+        var hVector = RandomValues(dInner * dState, 11);
+        var hScalar = hVector.ToArray();
+        var yVector = new float[tokens * dInner];
+        var yScalar = new float[tokens * dInner];
+
+        SelectiveScan.Run(u, delta, b, c, a, d, hVector, yVector);
+        SelectiveScan.RunScalar(u, delta, b, c, a, d, hScalar, yScalar, dInner, dState, tokens);
+
+        for (var i = 0; i < yScalar.Length; i++)
+        {
+            Assert.Equal(yScalar[i], yVector[i], 1e-4f);
+        }
+
+        for (var i = 0; i < hScalar.Length; i++)
+        {
+            Assert.Equal(hScalar[i], hVector[i], 1e-4f);
+        }
+    }
+}
