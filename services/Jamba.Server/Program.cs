@@ -1,9 +1,12 @@
+using Jamba.Engine.Loading;
 using Jamba.Server.Api;
+using Jamba.Server.Cluster;
 using Jamba.Server.Configuration;
 using Jamba.Server.Metrics;
 using Prometheus;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships beside the program, so it is found from any working folder.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // JAMBA_-prefixed environment variables override appsettings and plain ones (JAMBA_MODEL sets Model);
 // the command line is added again so it still wins over both.
@@ -11,11 +14,13 @@ builder.Configuration.AddEnvironmentVariables("JAMBA_");
 builder.Configuration.AddCommandLine(args);
 
 ServerOptions options;
+ServedModel model;
 try
 {
     options = ServerOptions.Read(builder.Configuration);
+    model = ServedModel.Load(options);
 }
-catch (InvalidOperationException e)
+catch (Exception e) when (e is InvalidOperationException or CheckpointException or IOException)
 {
     Console.Error.WriteLine($"jamba-server: {e.Message}");
     return 2;
@@ -23,20 +28,40 @@ catch (InvalidOperationException e)
 
 builder.WebHost.UseUrls(options.Urls);
 builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(model);
 builder.Services.AddSingleton(new JambaMetrics(Prometheus.Metrics.DefaultRegistry));
+builder.Services.AddSingleton<ClusterConnection>();
+
+// NOTE: no cluster node is hosted yet, so /ready returns 503 and completions and sessions are rejected as not ready.
+builder.Services.AddSingleton<CompletionHandler>();
 
 var app = builder.Build();
 
 app.UseExceptionHandler(errors => errors.Run(context =>
     ApiError.Internal("The server failed to handle the request").ToResult().ExecuteAsync(context)));
 app.UseMiddleware<RequestMetricsMiddleware>();
+app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted || context.HttpContext.Response.ContentLength is > 0
+    ? Task.CompletedTask
+    : new ApiError(context.HttpContext.Response.StatusCode, $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path} is not an endpoint of this service", "invalid_request_error")
+        .ToResult().ExecuteAsync(context.HttpContext));
 
-// NOTE: the completion, session and readiness endpoints join once the cluster node can be hosted here.
-app.MapGet("/health", () => Results.Json(new { status = "ok" }, ApiJson.Options));
+app.MapStatusEndpoints();
+app.MapPost("/v1/completions", (HttpContext context, CompletionHandler handler) => handler.HandleAsync(context, null));
+app.MapSessionEndpoints();
 app.MapMetrics("/metrics");
 
+// Membership is read when Prometheus scrapes, so the member series are current without a polling loop.
+var cluster = app.Services.GetRequiredService<ClusterConnection>();
+Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => cluster.GetStatus());
+
 app.Lifetime.ApplicationStarted.Register(() =>
-    app.Logger.LogInformation("Jamba server listening on {Addresses}", options.Urls));
+{
+    var server = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+    var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+    app.Logger.LogInformation(
+        "Jamba server listening on {Addresses}, serving {Model} ({ContextTokens} context tokens)",
+        string.Join(", ", addresses), model.Name, model.ContextTokens);
+});
 
 await app.RunAsync();
 return Environment.ExitCode;
