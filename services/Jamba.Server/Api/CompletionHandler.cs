@@ -24,7 +24,18 @@ public sealed class CompletionHandler(
         var timing = new TokenTiming(metrics);
         var aborted = context.RequestAborted;
 
-        var (prepared, error) = await PrepareAsync(context, sessionId, aborted);
+        PreparedCompletion? prepared;
+        ApiError? error;
+        try
+        {
+            (prepared, error) = await PrepareAsync(context, sessionId, aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            logger.LogInformation("Client disconnected before its completion request was admitted");
+            return;
+        }
+
         if (prepared is null)
         {
             logger.LogInformation("Completion request rejected with {Status} {Code}: {Message}", error!.Status, error.Code, error.Message);
@@ -41,6 +52,7 @@ public sealed class CompletionHandler(
             events = prepared.Inference.GenerateAsync(prepared.Generate, generation.Token).GetAsyncEnumerator(generation.Token);
             var first = await events.MoveNextAsync() ? events.Current : null;
             timing.FirstToken();
+            metrics.PromptTokensComputed.Inc(first?.PromptTokensComputed ?? 0);
 
             var run = new CompletionRun(context, prepared, events, first, timing, metrics);
             if (prepared.Request.Stream)
