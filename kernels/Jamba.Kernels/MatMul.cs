@@ -66,15 +66,33 @@ public static unsafe class MatMul
             return;
         }
 
+        Span<float> four = stackalloc float[4];
         for (var r = rowStart; r < rowEnd; r++)
         {
-            for (var t = 0; t < n; t++)
+            var t = 0;
+            if (w is HostWeight { Type: DType.F32 or DType.BF16 } host)
             {
-                var input = new ReadOnlySpan<float>(x + (long)t * inFeatures, inFeatures);
-                y[(long)t * outFeatures + r] = RowDot(w, r, input);
+                var row = host.RowBytes(r);
+                var bfloat16 = host.Type == DType.BF16;
+                for (; t + 4 <= n; t += 4)
+                {
+                    Dot.Four(row, bfloat16, Input(x, t, inFeatures), Input(x, t + 1, inFeatures),
+                        Input(x, t + 2, inFeatures), Input(x, t + 3, inFeatures), four);
+                    for (var k = 0; k < 4; k++)
+                    {
+                        y[(long)(t + k) * outFeatures + r] = four[k];
+                    }
+                }
+            }
+
+            for (; t < n; t++)
+            {
+                y[(long)t * outFeatures + r] = RowDot(w, r, Input(x, t, inFeatures));
             }
         }
     }
+
+    private static ReadOnlySpan<float> Input(float* x, int t, int inFeatures) => new(x + (long)t * inFeatures, inFeatures);
 
     // F16 has no in-register widening here, so each row is widened once into a buffer.
     private static void ComputeWidenedRows(Weight w, float* x, int n, float* y, int rowStart, int rowEnd)
@@ -111,7 +129,7 @@ public static unsafe class MatMul
         switch (w)
         {
             case HostWeight { Type: DType.F32 } f32:
-                return TensorPrimitives.Dot(MemoryMarshal.Cast<byte, float>(f32.RowBytes(row)), x);
+                return Dot.Single(MemoryMarshal.Cast<byte, float>(f32.RowBytes(row)), x);
             case HostWeight { Type: DType.BF16 } bf16:
                 return Dot.BFloat16(MemoryMarshal.Cast<byte, ushort>(bf16.RowBytes(row)), x);
             case Int8Weight int8:

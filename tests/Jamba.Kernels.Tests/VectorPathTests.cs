@@ -27,6 +27,31 @@ public class VectorPathTests
         Assert.Equal(scalar, vector, 1e-3f * MathF.Sqrt(length));
     }
 
+    [Theory]
+    [InlineData(5, false)]
+    [InlineData(37, false)]
+    [InlineData(37, true)]
+    [InlineData(1024, true)]
+    public void Four_inputs_equal_one_at_a_time_bitwise(int length, bool bfloat16)
+    {
+        var values = RandomValues(length, 12);
+        var row = bfloat16
+            ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.Select(Widen.SingleToBFloat16).ToArray().AsSpan()).ToArray()
+            : System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        var inputs = Enumerable.Range(0, 4).Select(k => RandomValues(length, 20 + k)).ToArray();
+        var four = new float[4];
+
+        Dot.Four(row, bfloat16, inputs[0], inputs[1], inputs[2], inputs[3], four);
+
+        for (var k = 0; k < 4; k++)
+        {
+            var single = bfloat16
+                ? Dot.BFloat16(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(row), inputs[k])
+                : Dot.Single(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(row), inputs[k]);
+            Assert.Equal(single, four[k]);
+        }
+    }
+
     [Fact]
     public void BFloat16Widening_matches_scalar()
     {
