@@ -31,8 +31,8 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(model);
 builder.Services.AddSingleton(new JambaMetrics(Prometheus.Metrics.DefaultRegistry));
 builder.Services.AddSingleton<ClusterConnection>();
-
-// NOTE: no cluster node is hosted yet, so /ready returns 503 and completions and sessions are rejected as not ready.
+builder.Services.AddSingleton<ClusterNodeService>();
+builder.Services.AddHostedService(services => services.GetRequiredService<ClusterNodeService>());
 builder.Services.AddSingleton<CompletionHandler>();
 
 var app = builder.Build();

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Jamba.Server.Tests;
+
+/// <summary>A server with one batch slot and no queue, where one long generation holds the whole capacity.</summary>
+public sealed class SingleSlotFixture : IAsyncLifetime
+{
+    private ServerProcess? _server;
+
+    public HttpClient Client => (_server ?? throw new InvalidOperationException("the server has not started")).Client;
+
+    public async Task InitializeAsync() =>
+        _server = await ServerProcess.StartAsync("--MaxBatchSequences", "1", "--MaxQueuedSequences", "0");
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+
+public sealed class SingleSlotServerTests(SingleSlotFixture fixture) : IClassFixture<SingleSlotFixture>
+{
+    private const int LongGeneration = 3000;
+
+    private HttpClient Client => fixture.Client;
+
+    [Fact]
+    public async Task FullQueueGets429WithRetryAfter()
+    {
+        using var running = await StartStreamWithRetryAsync(Client, new { prompt = "In the beginning", max_tokens = LongGeneration, temperature = 0, stream = true });
+        await using var events = ApiClient.ReadEventsAsync(running).GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync(), "the long generation sent no chunk");
+
+        using var rejectedOrWaiting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var extra = Enumerable.Range(0, 3)
+            .Select(_ => ApiClient.StartStreamAsync(Client, new { prompt = "And God said", max_tokens = 2, temperature = 0, stream = true }, cancellationToken: rejectedOrWaiting.Token))
+            .ToList();
+
+        // A rejection answers at once; an admitted request would wait for the slot, which the long generation holds.
+        await Task.WhenAny(extra);
+        await Task.Delay(500);
+        var rejected = new List<HttpResponseMessage>();
+        foreach (var task in extra.Where(task => task.IsCompletedSuccessfully))
+        {
+            var response = await task;
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                rejected.Add(response);
+            }
+        }
+
+        Assert.NotEmpty(rejected);
+        var body = JsonNode.Parse(await rejected[0].Content.ReadAsStringAsync())!;
+        ApiClient.AssertError(rejected[0], body, HttpStatusCode.TooManyRequests, null, "queue_full");
+        Assert.NotNull(rejected[0].Headers.RetryAfter?.Delta);
+
+        running.Dispose();
+        await Task.WhenAll(extra.Select(task => task.ContinueWith(_ => { }, TaskScheduler.Default)));
+        foreach (var task in extra.Where(task => task.IsCompletedSuccessfully))
+        {
+            (await task).Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task DisconnectCancelsGenerationAndFreesSlot()
+    {
+        // Waits out a generation another test cancelled a moment ago, so the session's request is admitted at once:
+        // retrying a session request would append each rejected prompt to the session.
+        await CompleteWithRetryAsync(new { prompt = "And", max_tokens = 1, temperature = 0 });
+        var session = await ApiClient.CompleteAsync(Client, new { pinned = false }, "/v1/sessions");
+        var id = session["id"]!.GetValue<string>();
+
+        // A client of its own that closes the connection on dispose; HttpClient's default would first drain the
+        // rest of the response, which a fast server finishes before the connection closes.
+        using (var disconnecting = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = Client.BaseAddress })
+        using (var stream = await ApiClient.StartStreamAsync(disconnecting, new { prompt = "In the beginning", max_tokens = LongGeneration, temperature = 0, stream = true }, $"/v1/sessions/{id}/completions"))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            var chunks = 0;
+            var received = new List<string>();
+            await foreach (var chunk in ApiClient.ReadEventsAsync(stream))
+            {
+                received.Add(chunk.ToJsonString());
+                if (++chunks == 3)
+                {
+                    break;
+                }
+            }
+
+            Assert.True(chunks == 3, $"the stream ended after {chunks} chunks:\n{string.Join('\n', received)}");
+        }
+
+        // The session stops growing well short of the requested length once the server sees the disconnect.
+        var tokens = await StableTokenCountAsync(id);
+        Assert.InRange(tokens, 4, LongGeneration / 2);
+
+        // The only batch slot is free again: a new request is admitted, not queued behind the abandoned one or rejected.
+        var completion = await CompleteWithRetryAsync(new { prompt = "And God said", max_tokens = 3, temperature = 0 });
+        Assert.Equal(3, ApiClient.TokenIds(completion).Length);
+
+        var metrics = await ApiClient.MetricsAsync(Client);
+        Assert.True(ApiClient.Sample(metrics, "jamba_http_requests_total{endpoint=\"/v1/sessions/{id}/completions\",status=\"499\"}") >= 1, metrics);
+    }
+
+    private async Task<int> StableTokenCountAsync(string id)
+    {
+        var deadline = Stopwatch.StartNew();
+        var previous = -1;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            var session = JsonNode.Parse(await Client.GetStringAsync($"/v1/sessions/{id}"))!;
+            var tokens = session["tokens"]!.GetValue<int>();
+            if (tokens == previous)
+            {
+                return tokens;
+            }
+
+            previous = tokens;
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"session {id} kept growing after the client disconnected (last {previous} tokens)");
+    }
+
+    /// <summary>Starts a stream, retrying while the slot is still held by a generation another test cancelled a moment ago.</summary>
+    private static async Task<HttpResponseMessage> StartStreamWithRetryAsync(HttpClient client, object body, string path = "/v1/completions")
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var response = await ApiClient.StartStreamAsync(client, body, path);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<JsonNode> CompleteWithRetryAsync(object body)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var (response, json) = await ApiClient.PostAsync(Client, "/v1/completions", body);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Assert.True(response.IsSuccessStatusCode, $"returned {(int)response.StatusCode}: {json.ToJsonString()}");
+                return json;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
