@@ -34,7 +34,11 @@ public sealed class ServerProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>Starts the server with extra command-line settings and waits until it is ready.</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] settings)
+    public static Task<ServerProcess> StartAsync(params string[] settings) =>
+        StartAsync(new Dictionary<string, string>(), settings);
+
+    /// <summary>Starts the server with extra environment variables and command-line settings and waits until it is ready.</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] settings)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreeTcpPort()}");
         var start = new ProcessStartInfo("dotnet")
@@ -54,6 +58,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started");
         var server = new ServerProcess(process, baseAddress);

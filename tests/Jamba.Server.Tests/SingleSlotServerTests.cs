@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 
 namespace Jamba.Server.Tests;
 
-/// <summary>A server with one batch slot and no queue, where one long generation holds the whole capacity.</summary>
+/// <summary>
+/// A server with one batch slot and no queue, where one long generation holds the whole capacity. Its
+/// context limit comes from the environment, to check the order of configuration sources.
+/// </summary>
 public sealed class SingleSlotFixture : IAsyncLifetime
 {
     private ServerProcess? _server;
@@ -12,7 +15,9 @@ public sealed class SingleSlotFixture : IAsyncLifetime
     public HttpClient Client => (_server ?? throw new InvalidOperationException("the server has not started")).Client;
 
     public async Task InitializeAsync() =>
-        _server = await ServerProcess.StartAsync("--MaxBatchSequences", "1", "--MaxQueuedSequences", "0");
+        _server = await ServerProcess.StartAsync(
+            new Dictionary<string, string> { ["MaxContextTokens"] = "1024", ["JAMBA_MAXCONTEXTTOKENS"] = "4000" },
+            "--MaxBatchSequences", "1", "--MaxQueuedSequences", "0");
 
     public async Task DisposeAsync()
     {
@@ -28,6 +33,14 @@ public sealed class SingleSlotServerTests(SingleSlotFixture fixture) : IClassFix
     private const int LongGeneration = 3000;
 
     private HttpClient Client => fixture.Client;
+
+    [Fact]
+    public async Task JambaEnvironmentOverridesPlainEnvironment()
+    {
+        var models = JsonNode.Parse(await Client.GetStringAsync("/v1/models"))!;
+
+        Assert.Equal(4000, models["data"]![0]!["max_model_len"]!.GetValue<int>());
+    }
 
     [Fact]
     public async Task FullQueueGets429WithRetryAfter()
