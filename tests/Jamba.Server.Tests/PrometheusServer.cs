@@ -6,8 +6,8 @@ using System.Text.Json.Nodes;
 namespace Jamba.Server.Tests;
 
 /// <summary>
-/// A real Prometheus (Debian's package; installed with apt-get when missing) started on a free loopback
-/// port with a temporary configuration and storage folder, scraping one target every second.
+/// A real Prometheus from Debian's package, installed with apt-get when missing. It runs on a free
+/// loopback port with a temporary configuration and storage folder and scrapes one target every second.
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Jamba.Server.Tests;
 
 /// <summary>
-/// A server with one batch slot and no queue, where one long generation holds the whole capacity. Its
+/// A server with one batch slot and no queue, where one long generation takes the whole capacity. Its
 /// context limit comes from the environment, to check the order of configuration sources.
 /// </summary>
 public sealed class SingleSlotFixture : IAsyncLifetime
@@ -54,7 +54,7 @@ public sealed class SingleSlotServerTests(SingleSlotFixture fixture) : IClassFix
             .Select(_ => ApiClient.StartStreamAsync(Client, new { prompt = "And God said", max_tokens = 2, temperature = 0, stream = true }, cancellationToken: rejectedOrWaiting.Token))
             .ToList();
 
-        // A rejection answers at once; an admitted request would wait for the slot, which the long generation holds.
+        // A rejection returns at once, but an admitted request waits for the slot that the long generation occupies.
         await Task.WhenAny(extra);
         await Task.Delay(500);
         var rejected = new List<HttpResponseMessage>();
@@ -109,7 +109,7 @@ public sealed class SingleSlotServerTests(SingleSlotFixture fixture) : IClassFix
             Assert.True(chunks == 3, $"the stream ended after {chunks} chunks:\n{string.Join('\n', received)}");
         }
 
-        // The session stops growing well short of the requested length once the server sees the disconnect.
+        // The session stops growing well short of the requested length once the server detects the disconnect.
         var tokens = await StableTokenCountAsync(id);
         Assert.InRange(tokens, 4, LongGeneration / 2);
 

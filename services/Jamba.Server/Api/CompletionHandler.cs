@@ -16,7 +16,7 @@ public sealed class CompletionHandler(
     JambaMetrics metrics,
     ILogger<CompletionHandler> logger)
 {
-    /// <summary>Seconds a client told "queue full" should wait; one batch step of a small model takes far less.</summary>
+    /// <summary>Retry-After seconds sent with a 429, an estimate well above one batch step of a small model.</summary>
     private const int QueueFullRetryAfterSeconds = 1;
 
     public async Task HandleAsync(HttpContext context, string? sessionId)
@@ -51,8 +51,11 @@ public sealed class CompletionHandler(
             // (queue full, session gone) still reach the client as proper error responses.
             events = prepared.Inference.GenerateAsync(prepared.Generate, generation.Token).GetAsyncEnumerator(generation.Token);
             var first = await events.MoveNextAsync() ? events.Current : null;
-            timing.FirstToken();
-            metrics.PromptTokensComputed.Inc(first?.PromptTokensComputed ?? 0);
+            if (first is not null)
+            {
+                timing.FirstToken();
+                metrics.PromptTokensComputed.Inc(first.PromptTokensComputed);
+            }
 
             var run = new CompletionRun(context, prepared, events, first, timing, metrics);
             if (prepared.Request.Stream)
@@ -62,11 +65,6 @@ public sealed class CompletionHandler(
             else
             {
                 await run.RespondAsync(aborted);
-            }
-
-            if (run.Assembler.StoppedByString)
-            {
-                await generation.CancelAsync();
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
@@ -80,6 +78,7 @@ public sealed class CompletionHandler(
         }
         catch (SessionNotFoundException e)
         {
+            logger.LogInformation("Completion rejected: session {SessionId} was deleted or passivated before admission", e.SessionId);
             await ApiError.NotFound($"Session '{e.SessionId}' not found", "session_id").ToResult().ExecuteAsync(context);
         }
         catch (Exception e) when (!context.Response.HasStarted)
@@ -91,17 +90,30 @@ public sealed class CompletionHandler(
         {
             // The stream has begun with status 200, so the error travels as a last event.
             logger.LogError(e, "Completion {CompletionId} failed mid-stream", prepared.Id);
-            var writer = new SseWriter(context.Response);
-            await writer.WriteAsync(ApiError.Internal($"Generation failed: {e.Message}").ToBody(), CancellationToken.None);
-            await writer.WriteDoneAsync(CancellationToken.None);
+            await WriteStreamErrorAsync(context, ApiError.Internal($"Generation failed: {e.Message}"));
         }
         finally
         {
+            // Stops a generation the client left or a stop string ended; after a natural end it does nothing.
             await generation.CancelAsync();
             if (events is not null)
             {
                 await events.DisposeAsync().AsTask().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+    }
+
+    private async Task WriteStreamErrorAsync(HttpContext context, ApiError error)
+    {
+        try
+        {
+            var writer = new SseWriter(context.Response);
+            await writer.WriteAsync(error.ToBody(), context.RequestAborted);
+            await writer.WriteDoneAsync(context.RequestAborted);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            logger.LogInformation("The error event could not be sent: the client has gone ({Reason})", e.Message);
         }
     }
 

@@ -36,5 +36,5 @@ public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
 
 public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy, int MaxModelLen);
 
-/// <param name="Node">Address of the cluster node that holds the session's state.</param>
+/// <param name="Node">Address of the cluster node that keeps the session's state.</param>
 public sealed record SessionResponse(string Id, string Object, bool Pinned, int Tokens, long StateBytes, string Node);

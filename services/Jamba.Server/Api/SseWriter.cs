@@ -14,7 +14,7 @@ public sealed class SseWriter(HttpResponse response)
 
     public bool Started { get; private set; }
 
-    /// <summary>Sends the status and headers; proxies are told not to buffer the stream.</summary>
+    /// <summary>Sends the status and headers, with X-Accel-Buffering: no so that nginx-style proxies pass each event on at once.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         response.StatusCode = StatusCodes.Status200OK;

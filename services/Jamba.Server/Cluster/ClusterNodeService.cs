@@ -5,8 +5,8 @@ using Jamba.Server.Metrics;
 namespace Jamba.Server.Cluster;
 
 /// <summary>
-/// Runs this process's cluster node. The node starts in the background so /health answers while the
-/// model loads and the cluster forms; a node that fails to start stops the service with exit code 1.
+/// Runs this process's cluster node. The node starts in the background so /health responds while the
+/// model loads and the cluster forms. A node that fails to start stops the service with exit code 1.
 /// </summary>
 public sealed class ClusterNodeService(
     ServerOptions options,

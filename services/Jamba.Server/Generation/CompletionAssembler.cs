@@ -40,7 +40,7 @@ public sealed class CompletionAssembler
     /// <summary>"stop" (EOS or a stop string) or "length" once the completion has ended; null before.</summary>
     public string? FinishReason { get; private set; }
 
-    /// <summary>True when a stop string ended the completion, so the cluster must be told to stop generating.</summary>
+    /// <summary>True when a stop string ended the completion, so the caller must cancel the cluster's generation.</summary>
     public bool StoppedByString => _matcher.Stopped;
 
     public int PromptTokensComputed { get; private set; }
