@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace Jamba.Server.Tests;
 
 /// <summary>
-/// A server with one batch slot and no queue, where one long generation takes the whole capacity. Its
-/// context limit comes from the environment, to check the order of configuration sources.
+/// A server with one batch slot and no queue, where one long generation takes the whole capacity, and
+/// a short session idle timeout. Its context limit comes from the environment, to check the order of
+/// configuration sources.
 /// </summary>
 public sealed class SingleSlotFixture : IAsyncLifetime
 {
@@ -17,7 +18,7 @@ public sealed class SingleSlotFixture : IAsyncLifetime
     public async Task InitializeAsync() =>
         _server = await ServerProcess.StartAsync(
             new Dictionary<string, string> { ["MaxContextTokens"] = "1024", ["JAMBA_MAXCONTEXTTOKENS"] = "4000" },
-            "--MaxBatchSequences", "1", "--MaxQueuedSequences", "0");
+            "--MaxBatchSequences", "1", "--MaxQueuedSequences", "0", "--SessionIdleTimeout", SingleSlotServerTests.SessionIdleTimeout.ToString());
 
     public async Task DisposeAsync()
     {
@@ -30,6 +31,8 @@ public sealed class SingleSlotFixture : IAsyncLifetime
 
 public sealed class SingleSlotServerTests(SingleSlotFixture fixture) : IClassFixture<SingleSlotFixture>
 {
+    public static readonly TimeSpan SessionIdleTimeout = TimeSpan.FromSeconds(2);
+
     private const int LongGeneration = 3000;
 
     private HttpClient Client => fixture.Client;
@@ -40,6 +43,23 @@ public sealed class SingleSlotServerTests(SingleSlotFixture fixture) : IClassFix
         var models = JsonNode.Parse(await Client.GetStringAsync("/v1/models"))!;
 
         Assert.Equal(4000, models["data"]![0]!["max_model_len"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task IdleUnpinnedSessionIsPassivated()
+    {
+        var pinned = await CreateSessionWithTokensAsync(pinned: true);
+        var unpinned = await CreateSessionWithTokensAsync(pinned: false);
+
+        // Any request to a session restarts its idle timer, so nothing touches them while they idle.
+        await Task.Delay(SessionIdleTimeout * 3);
+        using var passivated = await Client.GetAsync($"/v1/sessions/{unpinned}");
+        using var kept = await Client.GetAsync($"/v1/sessions/{pinned}");
+        var keptSession = JsonNode.Parse(await kept.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.NotFound, passivated.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        Assert.True(keptSession["tokens"]!.GetValue<int>() > 0);
     }
 
     [Fact]
@@ -119,6 +139,15 @@ public sealed class SingleSlotServerTests(SingleSlotFixture fixture) : IClassFix
 
         var metrics = await ApiClient.MetricsAsync(Client);
         Assert.True(ApiClient.Sample(metrics, "jamba_http_requests_total{endpoint=\"/v1/sessions/{id}/completions\",status=\"499\"}") >= 1, metrics);
+    }
+
+    private async Task<string> CreateSessionWithTokensAsync(bool pinned)
+    {
+        await CompleteWithRetryAsync(new { prompt = "And", max_tokens = 1, temperature = 0 });
+        var session = await ApiClient.CompleteAsync(Client, new { pinned }, "/v1/sessions");
+        var id = session["id"]!.GetValue<string>();
+        await ApiClient.CompleteAsync(Client, new { prompt = "In the beginning", max_tokens = 2, temperature = 0 }, $"/v1/sessions/{id}/completions");
+        return id;
     }
 
     private async Task<int> StableTokenCountAsync(string id)
