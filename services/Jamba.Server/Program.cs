@@ -3,6 +3,8 @@ using Jamba.Server.Api;
 using Jamba.Server.Cluster;
 using Jamba.Server.Configuration;
 using Jamba.Server.Metrics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Prometheus;
 
 // appsettings.json ships beside the program, so it is found from any working folder.
@@ -40,10 +42,7 @@ var app = builder.Build();
 app.UseExceptionHandler(errors => errors.Run(context =>
     ApiError.Internal("The server failed to handle the request").ToResult().ExecuteAsync(context)));
 app.UseMiddleware<RequestMetricsMiddleware>();
-app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted || context.HttpContext.Response.ContentLength is > 0
-    ? Task.CompletedTask
-    : new ApiError(context.HttpContext.Response.StatusCode, $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path} is not an endpoint of this service", "invalid_request_error")
-        .ToResult().ExecuteAsync(context.HttpContext));
+app.UseStatusCodePages(context => WriteRoutingError(context.HttpContext));
 
 app.MapStatusEndpoints();
 app.MapPost("/v1/completions", (HttpContext context, CompletionHandler handler) => handler.HandleAsync(context, null));
@@ -56,8 +55,7 @@ Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => cluster.GetSta
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
-    var server = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
-    var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+    var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
     app.Logger.LogInformation(
         "Jamba server listening on {Addresses}, serving {Model} ({ContextTokens} context tokens)",
         string.Join(", ", addresses), model.Name, model.ContextTokens);
@@ -65,3 +63,11 @@ app.Lifetime.ApplicationStarted.Register(() =>
 
 await app.RunAsync();
 return Environment.ExitCode;
+
+// Routing answers an unknown path (404) or method (405) without a body; clients get OpenAI's error body instead.
+static Task WriteRoutingError(HttpContext context)
+{
+    var request = context.Request;
+    var error = new ApiError(context.Response.StatusCode, $"{request.Method} {request.Path} is not an endpoint of this service", "invalid_request_error");
+    return error.ToResult().ExecuteAsync(context);
+}

@@ -75,6 +75,16 @@ public sealed class ErrorTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task UnknownRouteGetsErrorBody()
+    {
+        using var unknownPath = await Client.GetAsync("/v1/chat/nothing");
+        using var wrongMethod = await Client.PutAsync("/v1/completions", ApiClient.Json("{}"));
+
+        ApiClient.AssertError(unknownPath, JsonNode.Parse(await unknownPath.Content.ReadAsStringAsync())!, HttpStatusCode.NotFound, null, null);
+        ApiClient.AssertError(wrongMethod, JsonNode.Parse(await wrongMethod.Content.ReadAsStringAsync())!, HttpStatusCode.MethodNotAllowed, null, null);
+    }
+
+    [Fact]
     public async Task UnknownModelGets404()
     {
         var (response, error) = await ApiClient.PostAsync(Client, "/v1/completions", new { model = "gpt-4", prompt = "x" });
