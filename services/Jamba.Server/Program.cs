@@ -64,7 +64,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 await app.RunAsync();
 return Environment.ExitCode;
 
-// Routing answers an unknown path (404) or method (405) without a body; clients get OpenAI's error body instead.
+// Routing ends an unknown path (404) or method (405) with an empty body, so this writes OpenAI's error body.
 static Task WriteRoutingError(HttpContext context)
 {
     var request = context.Request;

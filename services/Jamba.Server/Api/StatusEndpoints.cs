@@ -18,7 +18,7 @@ public static class StatusEndpoints
                 ready = status?.Ready ?? false,
                 formed = status?.Formed ?? false,
                 members = status?.Members.Select(member => new { address = member.Address, status = member.Status, roles = member.Roles }).ToArray() ?? [],
-                unplaced = status?.Unplaced ?? (status is null ? ["cluster node starting"] : []),
+                unplaced = status?.Unplaced ?? ["cluster node starting"],
             };
 
             return Results.Json(body, ApiJson.Options, statusCode: body.ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
