@@ -36,6 +36,24 @@ public class BatchTests
     }
 
     [Fact]
+    public void Long_prompt_matches_token_by_token()
+    {
+        // 300 tokens in one call spread attention heads over cores; one token a call does not.
+        using var model = JambaModel.Load(Fixtures.TinyMoe);
+        var ids = Enumerable.Range(0, 300).Select(i => 1 + i * 37 % 250).ToArray();
+
+        var whole = model.Forward(model.CreateState(), ids);
+        var state = model.CreateState();
+        float[] stepwise = [];
+        foreach (var id in ids)
+        {
+            stepwise = model.Forward(state, [id]);
+        }
+
+        GoldenLogitsTests.AssertClose(stepwise, whole, Fixtures.Tolerance(Fixtures.TinyMoe), "last logits");
+    }
+
+    [Fact]
     public void Mismatched_state_rejected_before_any_change()
     {
         using var moe = JambaModel.Load(Fixtures.TinyMoe);

@@ -120,4 +120,32 @@ public class VectorPathTests
             Assert.Equal(hScalar[i], hVector[i], 1e-4f);
         }
     }
+
+    [Theory]
+    [InlineData(64, 1)]
+    [InlineData(64, 300)]
+    [InlineData(12, 7)]
+    public void Attention_head_matches_scalar(int headDim, int positions)
+    {
+        const int kvWidth = 3 * 64;
+        var query = RandomValues(headDim, 30);
+        var keys = RandomValues(positions * kvWidth, 31);
+        var values = RandomValues(positions * kvWidth, 32);
+        var scores = new float[positions];
+        var output = new float[headDim];
+
+        CausalAttention.Head(query, keys, values, kvWidth, kvOffset: 64, positions, scale: 0.125f, scores, output);
+
+        var expectedScores = new float[positions];
+        CausalAttention.ScoresScalar(query, keys, kvWidth, 64, expectedScores);
+        var max = expectedScores.Max() * 0.125f;
+        var weights = expectedScores.Select(score => MathF.Exp(score * 0.125f - max)).ToArray();
+        var total = weights.Sum();
+        var expected = new float[headDim];
+        CausalAttention.WeightedSumScalar(weights.Select(w => w / total).ToArray(), values, kvWidth, 64, expected);
+        for (var i = 0; i < headDim; i++)
+        {
+            Assert.Equal(expected[i], output[i], 1e-5f);
+        }
+    }
 }

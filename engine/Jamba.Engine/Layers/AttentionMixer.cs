@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Jamba.Engine.Loading;
 using Jamba.Engine.State;
 using Jamba.Kernels;
@@ -91,40 +90,50 @@ public sealed class AttentionMixer
         _o.Forward(context, n, output);
     }
 
-    // Each new token t sees the cached past and the new tokens up to itself. A group of
-    // heads / kv_heads query heads shares one key/value head.
+    // Token t of this call attends to the cached past and to the new tokens up to itself. A group of
+    // heads / kv_heads query heads shares one key/value head. Heads are independent, so a long
+    // context spreads them over the cores.
     private void Attend(ReadOnlySpan<float> q, int T, AttentionCache cache, Span<float> context)
     {
         var hidden = _heads * _headDim;
-        var kvWidth = _kvHeads * _headDim;
         var past = cache.Length - T;
-        var keys = cache.Keys;
-        var values = cache.Values;
-        var scale = 1f / MathF.Sqrt(_headDim);
-        var groupSize = _heads / _kvHeads;
-        var scores = new float[past + T];
-        for (var t = 0; t < T; t++)
+        var work = (long)T * _heads * (past + T) * _headDim;
+        if (work < ParallelThreshold)
         {
-            var visible = past + t + 1;
-            for (var head = 0; head < _heads; head++)
+            var scores = new float[past + T];
+            for (var item = 0; item < T * _heads; item++)
             {
-                var kvOffset = head / groupSize * _headDim;
-                var query = q.Slice(t * hidden + head * _headDim, _headDim);
-                var probabilities = scores.AsSpan(0, visible);
-                for (var position = 0; position < visible; position++)
-                {
-                    probabilities[position] = TensorPrimitives.Dot(query, keys.Slice(position * kvWidth + kvOffset, _headDim)) * scale;
-                }
-
-                TensorPrimitives.SoftMax(probabilities, probabilities);
-
-                var result = context.Slice(t * hidden + head * _headDim, _headDim);
-                result.Clear();
-                for (var position = 0; position < visible; position++)
-                {
-                    TensorPrimitives.MultiplyAdd(values.Slice(position * kvWidth + kvOffset, _headDim), probabilities[position], result, result);
-                }
+                AttendHead(q, cache, past, item / _heads, item % _heads, scores, context);
             }
+
+            return;
         }
+
+        var queries = q.ToArray();
+        var outputs = new float[T * hidden];
+        Parallel.For(0, T * _heads, () => new float[past + T], (item, _, scores) =>
+        {
+            AttendHead(queries, cache, past, item / _heads, item % _heads, scores, outputs);
+            return scores;
+        }, _ => { });
+        outputs.CopyTo(context);
+    }
+
+    private const long ParallelThreshold = 1 << 16;
+
+    private void AttendHead(ReadOnlySpan<float> q, AttentionCache cache, int past, int t, int head, float[] scores, Span<float> context)
+    {
+        var hidden = _heads * _headDim;
+        var groupSize = _heads / _kvHeads;
+        CausalAttention.Head(
+            q.Slice(t * hidden + head * _headDim, _headDim),
+            cache.Keys,
+            cache.Values,
+            KvWidth,
+            head / groupSize * _headDim,
+            visible: past + t + 1,
+            scale: 1f / MathF.Sqrt(_headDim),
+            scores,
+            context.Slice(t * hidden + head * _headDim, _headDim));
     }
 }
