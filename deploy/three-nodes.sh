@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Starts a three-process Jamba cluster on loopback, one process per role set, waits until every node
 # is ready, runs a greedy completion through two of them, checks both give the same text, and stops
-# the processes.
+# the processes. The placement plan deploy/placement-three-nodes.json splits the layers over two
+# nodes and spreads the experts over all three:
 #
-#   node A: sessions (the seed)   node B: layers (all layers)   node C: experts
+#   node A (the seed): layers 0-3, experts, sessions
+#   node B:            layers 4-7, experts
+#   node C:            experts
 #
 # Environment settings:
 #   JAMBA_SERVER_DLL  server build to run (default: the Release build, built when missing)
 #   JAMBA_MODEL       model folder (default: models/jamba-tiny-kjv)
+#   JAMBA_PLACEMENT   placement plan shared by the nodes (default: deploy/placement-three-nodes.json)
 #   HTTP_PORTS        three space-separated HTTP ports (default: 8101 8102 8103)
 #   AKKA_PORTS        three space-separated Akka.Remote ports (default: 4101 4102 4103)
 #   READY_TIMEOUT     seconds to wait for every node's /ready (default: 180)
@@ -19,7 +23,8 @@ server="${JAMBA_SERVER_DLL:-services/Jamba.Server/bin/Release/net10.0/Jamba.Serv
 read -r -a http_ports <<< "${HTTP_PORTS:-8101 8102 8103}"
 read -r -a akka_ports <<< "${AKKA_PORTS:-4101 4102 4103}"
 ready_timeout="${READY_TIMEOUT:-180}"
-roles=(sessions layers experts)
+placement="${JAMBA_PLACEMENT:-deploy/placement-three-nodes.json}"
+roles=("layers-a,experts,sessions" "layers-b,experts" "experts")
 names=(A B C)
 
 if [[ ${#http_ports[@]} -ne 3 || ${#akka_ports[@]} -ne 3 ]]; then
@@ -61,6 +66,7 @@ for i in 0 1 2; do
   fi
 
   dotnet "$server" --urls "http://127.0.0.1:${http_ports[$i]}" --Model "$model" --Roles "${roles[$i]}" \
+    --PlacementFile "$placement" \
     --AkkaHostname 127.0.0.1 --AkkaPort "${akka_ports[$i]}" "${seeds[@]}" \
     > "$logs/node-${names[$i]}.log" 2>&1 &
   pids+=("$!")

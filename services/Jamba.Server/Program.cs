@@ -1,3 +1,4 @@
+using Jamba.Actors.Placement;
 using Jamba.Engine.Loading;
 using Jamba.Server.Api;
 using Jamba.Server.Cluster;
@@ -22,7 +23,7 @@ try
     options = ServerOptions.Read(builder.Configuration);
     model = ServedModel.Load(options);
 }
-catch (Exception e) when (e is InvalidOperationException or CheckpointException or IOException)
+catch (Exception e) when (e is InvalidOperationException or CheckpointException or PlacementException or IOException)
 {
     Console.Error.WriteLine($"jamba-server: {e.Message}");
     return 2;

@@ -78,6 +78,27 @@ public sealed class ServerOptionsTests
     }
 
     [Fact]
+    public void AcceptsRolesOfPlacementPlan()
+    {
+        var plan = Path.Combine(ServerProcess.RepositoryRoot, "deploy", "placement-three-nodes.json");
+
+        var options = Read(("Roles", "layers-b,experts"), ("PlacementFile", plan));
+
+        Assert.Equal(["layers-b", "experts"], options.Roles);
+    }
+
+    [Fact]
+    public void RejectsRoleOutsidePlacementPlan()
+    {
+        var plan = Path.Combine(ServerProcess.RepositoryRoot, "deploy", "placement-three-nodes.json");
+
+        var error = Assert.Throws<InvalidOperationException>(() => Read(("Roles", "layers"), ("PlacementFile", plan)));
+
+        Assert.Contains("'layers'", error.Message);
+        Assert.Contains("layers-a", error.Message);
+    }
+
+    [Fact]
     public void CommandLineOverridesJambaEnvironment()
     {
         Environment.SetEnvironmentVariable("JAMBA_MAXQUEUEDSEQUENCES", "5");

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Jamba.Actors.Hosting;
+using Jamba.Actors.Placement;
+using Jamba.Engine.Loading;
 
 namespace Jamba.Server.Configuration;
 
@@ -60,15 +62,26 @@ public sealed record ServerOptions
             SessionIdleTimeout = ReadTimeSpan(configuration, "SessionIdleTimeout", TimeSpan.FromMinutes(10)),
         };
 
+        // A role this node takes must be one the placement plan uses, or the node would serve nothing under it.
+        var plan = LoadPlan(options);
+        var known = plan.Roles.ToList();
         foreach (var role in options.Roles)
         {
-            if (role is not ("layers" or "experts" or "sessions"))
+            if (!known.Contains(role))
             {
-                throw new InvalidOperationException($"Roles: unknown role '{role}'; expected a comma-separated list of layers, experts, sessions");
+                var source = options.PlacementFile ?? "the default placement plan";
+                throw new InvalidOperationException(
+                    $"Roles: unknown role '{role}'; {source} uses the roles {string.Join(", ", known)}");
             }
         }
 
         return options;
+    }
+
+    private static PlacementPlan LoadPlan(ServerOptions options)
+    {
+        var config = JambaConfig.Load(Path.Combine(options.ModelDirectory, "config.json"));
+        return options.PlacementFile is { } path ? PlacementPlan.Load(path, config) : PlacementPlan.Default(config);
     }
 
     /// <summary>The context limit: MaxContextTokens when set, else the model's max_position_embeddings capped at <see cref="DefaultMaxContextTokens"/>.</summary>
