@@ -24,10 +24,28 @@ public interface IInferenceCluster
     /// </summary>
     /// <exception cref="SessionNotFoundException">no session has the request's id.</exception>
     /// <exception cref="QueueFullException">the admission queue is full.</exception>
+    /// <exception cref="SessionBusyException">another request of the same session is still generating.</exception>
+    /// <exception cref="ArgumentException">
+    /// a token id is outside the vocabulary, the prompt is empty with nothing left to feed, MaxNewTokens
+    /// is below 1, TopLogprobs is outside [0, 20], the sampling options are invalid, or the session plus
+    /// the prompt reach the model's context length.
+    /// </exception>
+    /// <exception cref="GenerationFailedException">a batch step failed or timed out, or the session's node left.</exception>
     IAsyncEnumerable<TokenEvent> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken);
 
     /// <summary>Membership and placement as this node sees them now.</summary>
     ClusterStatus GetStatus();
+
+    /// <summary>
+    /// Takes a byte-exact snapshot of the session: its tokens and the state of every layer. The session
+    /// must not be generating.
+    /// </summary>
+    /// <exception cref="SessionNotFoundException">no session has that id.</exception>
+    Task<byte[]> ExportSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Creates a new session from a snapshot of <see cref="ExportSessionAsync"/>, under any layer split.</summary>
+    /// <exception cref="ArgumentException">the bytes are not a snapshot this build reads.</exception>
+    Task<SessionInfo> ImportSessionAsync(byte[] snapshot, bool pinned, CancellationToken cancellationToken);
 }
 
 /// <summary>A request to generate: prompt ids appended to a session, sampling and limits.</summary>
@@ -40,7 +58,11 @@ public sealed record GenerateRequest(
     int TopLogprobs = 0);
 
 /// <summary>One generated token, with its log-probability and the most likely alternatives.</summary>
-/// <param name="PromptTokensComputed">Prompt tokens this request ran through the model (set on the first event).</param>
+/// <param name="PromptTokensComputed">
+/// Tokens this request ran through the model before its first sample (set on the first event, 0 after).
+/// On a continued session these are the new prompt plus the last token of the previous answer,
+/// which had been sampled but not yet fed.
+/// </param>
 /// <param name="FinishReason">"stop" (EOS) or "length" on the last event, null before it.</param>
 public sealed record TokenEvent(
     int TokenId,
@@ -68,6 +90,14 @@ public sealed class SessionNotFoundException(string sessionId)
 {
     public string SessionId { get; } = sessionId;
 }
+
+public sealed class SessionBusyException(string sessionId, string message) : Exception(message)
+{
+    public string SessionId { get; } = sessionId;
+}
+
+/// <summary>A generation that the cluster started but could not finish (a failed or timed-out step, a node that left).</summary>
+public sealed class GenerationFailedException(string message) : Exception(message);
 
 public sealed class QueueFullException(int capacity)
     : Exception($"the generation queue is full ({capacity} sequences waiting); retry later")

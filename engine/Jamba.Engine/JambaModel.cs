@@ -160,15 +160,58 @@ public sealed class JambaModel : IDisposable
     }
 
     /// <summary>Runs this node's layers over x [T, hidden] of one sequence, in place.</summary>
-    public void ForwardLayers(Span<float> x, int T, SequenceState state, RoutingTrace? trace = null)
+    public void ForwardLayers(Span<float> x, int T, SequenceState state, RoutingTrace? trace = null) =>
+        ForwardLayers(x, Segment.Single(T), [state], trace);
+
+    /// <summary>
+    /// Runs this node's layers over a batch packing several sequences' new tokens, in place:
+    /// segment s of x belongs to states[s]. Every weight is read once per layer for the whole batch.
+    /// </summary>
+    public void ForwardLayers(Span<float> x, IReadOnlyList<Segment> segments, IReadOnlyList<SequenceState> states,
+        RoutingTrace? trace = null)
     {
+        if (segments.Count != states.Count)
+        {
+            throw new ArgumentException($"{segments.Count} segments for {states.Count} states", nameof(states));
+        }
+
+        // Checked before any layer runs, so a mismatched state fails without changing anything.
+        foreach (var state in states)
+        {
+            CheckState(state);
+        }
+
+        var n = Segment.TotalRows(segments);
         for (var i = FirstLayer; i < EndLayer; i++)
         {
             var layer = _layers[i]!;
-            var layerState = state.Layers[i]
-                ?? throw new InvalidOperationException($"the sequence state has no slot for layer {i}");
-            layer.ForwardMixer(x, T, layerState);
-            layer.ForwardFeedForward(x, T, trace);
+            var layerStates = new LayerState[states.Count];
+            for (var s = 0; s < states.Count; s++)
+            {
+                layerStates[s] = states[s].Layers[i]
+                    ?? throw new InvalidOperationException($"the sequence state has no slot for layer {i}");
+            }
+
+            layer.ForwardMixer(x, segments, layerStates);
+            layer.ForwardFeedForward(x, n, trace);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="state"/> has a cache of the right kind and size for each layer this node runs.</summary>
+    public void CheckState(SequenceState state)
+    {
+        if (state.Layers.Length != Config.NumHiddenLayers)
+        {
+            throw new ArgumentException(
+                $"the state has {state.Layers.Length} layers, this model has {Config.NumHiddenLayers}", nameof(state));
+        }
+
+        for (var i = FirstLayer; i < EndLayer; i++)
+        {
+            if (state.Layers[i] is not { } layerState || !_layers[i]!.Fits(layerState))
+            {
+                throw new ArgumentException($"the state's layer {i} does not fit this model's layer {i}", nameof(state));
+            }
         }
     }
 
@@ -211,6 +254,39 @@ public sealed class JambaModel : IDisposable
 
         var hidden = Config.HiddenSize;
         return Logits(x.AsSpan((T - 1) * hidden, hidden), 1);
+    }
+
+    /// <summary>
+    /// Feeds new tokens of several sequences in one batch and returns the logits of each sequence's
+    /// last new token: [states.Count, vocab]. Decoding many sequences this way reads the weights once
+    /// per step for all of them.
+    /// </summary>
+    public float[] ForwardBatch(IReadOnlyList<SequenceState> states, IReadOnlyList<int[]> ids)
+    {
+        if (states.Count != ids.Count || states.Count == 0)
+        {
+            throw new ArgumentException($"need one id list per state, got {ids.Count} for {states.Count} states", nameof(ids));
+        }
+
+        if (ids.Any(sequence => sequence.Length == 0))
+        {
+            throw new ArgumentException("every sequence needs at least one new token", nameof(ids));
+        }
+
+        var segments = Segment.Pack(ids.Select(sequence => sequence.Length));
+        var x = Embed(ids.SelectMany(sequence => sequence).ToArray());
+        ForwardLayers(x, segments, states);
+
+        var hidden = Config.HiddenSize;
+        var last = new float[states.Count * hidden];
+        for (var s = 0; s < segments.Length; s++)
+        {
+            var row = segments[s].Start + segments[s].Count - 1;
+            x.AsSpan(row * hidden, hidden).CopyTo(last.AsSpan(s * hidden));
+            states[s].Position += segments[s].Count;
+        }
+
+        return Logits(last, states.Count);
     }
 
     public void Dispose() => _checkpoint.Dispose();

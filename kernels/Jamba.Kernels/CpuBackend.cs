@@ -1,16 +1,34 @@
 namespace Jamba.Kernels;
 
-/// <summary>Computes on the host CPU with SIMD kernels, reading weights where they were mapped.</summary>
-public sealed class CpuBackend : IComputeBackend
+/// <summary>
+/// Computes on the host CPU with SIMD kernels. With <see cref="WeightFormat.Stored"/> it reads
+/// weights where they were mapped; other formats convert each matrix once at load.
+/// </summary>
+public sealed class CpuBackend(WeightFormat format = WeightFormat.Stored) : IComputeBackend
 {
     public static CpuBackend Instance { get; } = new();
 
-    public string Name => "cpu";
+    public WeightFormat Format => format;
 
-    public Weight Prepare(Weight source) => source is HostWeight
-        ? source
-        : throw new ArgumentException($"the CPU backend needs host weights, got {source.GetType().Name}", nameof(source));
+    public string Name => format == WeightFormat.Stored ? "cpu" : $"cpu-{format.ToString().ToLowerInvariant()}";
+
+    public Weight Prepare(Weight source, bool exact = false)
+    {
+        if (exact)
+        {
+            return source;
+        }
+
+        return format switch
+        {
+            WeightFormat.Stored => source,
+            WeightFormat.Int8 => Int8Weight.Quantize(source),
+            WeightFormat.F32 => source.Type == DType.F32 ? source : HostWeight.Convert(source, DType.F32),
+            WeightFormat.BF16 => source.Type == DType.BF16 ? source : HostWeight.Convert(source, DType.BF16),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown weight format"),
+        };
+    }
 
     public void MatMul(Weight w, ReadOnlySpan<float> x, int n, Span<float> y) =>
-        Jamba.Kernels.MatMul.Compute((HostWeight)w, x, n, y);
+        Jamba.Kernels.MatMul.Compute(w, x, n, y);
 }

@@ -6,6 +6,9 @@ public enum DType
     F32,
     BF16,
     F16,
+
+    /// <summary>Signed 8-bit values in blocks of 32 along a row, each block with an F16 scale.</summary>
+    Int8,
 }
 
 public static class DTypeExtensions
@@ -15,6 +18,7 @@ public static class DTypeExtensions
         DType.F32 => 4,
         DType.BF16 => 2,
         DType.F16 => 2,
+        DType.Int8 => 1,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown dtype"),
     };
 }

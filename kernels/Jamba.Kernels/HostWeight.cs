@@ -45,4 +45,35 @@ public sealed unsafe class HostWeight : Weight
         values.AsSpan().CopyTo(new Span<float>(buffer.Pointer, values.Length));
         return new HostWeight(DType.F32, rows, cols, buffer.Pointer, buffer);
     }
+
+    /// <summary>Copies <paramref name="source"/> into new host memory as F32 or BF16 (rounded to nearest even).</summary>
+    public static HostWeight Convert(Weight source, DType target)
+    {
+        if (target is not (DType.F32 or DType.BF16))
+        {
+            throw new ArgumentOutOfRangeException(nameof(target), target, "conversion targets are F32 and BF16");
+        }
+
+        var buffer = new NativeBuffer(source.ElementCount * target.ByteSize());
+        var row = new float[source.Cols];
+        for (var r = 0; r < source.Rows; r++)
+        {
+            source.ReadRow(r, row);
+            var offset = (long)r * source.Cols;
+            if (target == DType.F32)
+            {
+                row.CopyTo(new Span<float>((float*)buffer.Pointer + offset, source.Cols));
+            }
+            else
+            {
+                var destination = new Span<ushort>((ushort*)buffer.Pointer + offset, source.Cols);
+                for (var i = 0; i < row.Length; i++)
+                {
+                    destination[i] = Widen.SingleToBFloat16(row[i]);
+                }
+            }
+        }
+
+        return new HostWeight(target, source.Rows, source.Cols, buffer.Pointer, buffer);
+    }
 }

@@ -13,8 +13,12 @@ public interface IComputeBackend
 {
     string Name { get; }
 
-    /// <summary>Makes <paramref name="source"/> usable by this backend (a device copy, a repacked layout, or itself).</summary>
-    Weight Prepare(Weight source);
+    /// <summary>
+    /// Makes <paramref name="source"/> usable by this backend: a device copy, a converted or quantized
+    /// copy, or the source itself. <paramref name="exact"/> asks to keep the stored values, for small
+    /// matrices whose rounding would change discrete decisions, such as the MoE router.
+    /// </summary>
+    Weight Prepare(Weight source, bool exact = false);
 
     /// <summary>y[n, w.Rows] = x[n, w.Cols] · wᵀ.</summary>
     void MatMul(Weight w, ReadOnlySpan<float> x, int n, Span<float> y);

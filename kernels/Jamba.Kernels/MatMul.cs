@@ -6,14 +6,14 @@ namespace Jamba.Kernels;
 
 /// <summary>
 /// y[n, out] = x[n, in] · Wᵀ for a weight W [out, in] kept in its stored type. Work is split across
-/// cores by output rows, so each core widens a weight row once and reuses it for all n inputs.
+/// cores by output rows; 16-bit and 8-bit weights are widened inside the dot product.
 /// </summary>
 public static unsafe class MatMul
 {
     // Below this many multiply-adds a call runs on the calling thread: scheduling costs more than it saves.
-    private const long ParallelThreshold = 1 << 16;
+    private const long ParallelThreshold = 1 << 15;
 
-    public static void Compute(HostWeight w, ReadOnlySpan<float> x, int n, Span<float> y)
+    public static void Compute(Weight w, ReadOnlySpan<float> x, int n, Span<float> y)
     {
         var inFeatures = w.Cols;
         var outFeatures = w.Rows;
@@ -53,35 +53,65 @@ public static unsafe class MatMul
         }
     }
 
-    private static void ComputeRows(HostWeight w, float* x, int n, float* y, int rowStart, int rowEnd)
+    // Each output element is one dot product of a weight row and an input row, computed the same way
+    // whatever n is, so a sequence gets bitwise the same result alone or inside a batch. The weight row
+    // stays in cache while it meets all n inputs.
+    private static void ComputeRows(Weight w, float* x, int n, float* y, int rowStart, int rowEnd)
+    {
+        var inFeatures = w.Cols;
+        var outFeatures = w.Rows;
+        if (w is HostWeight { Type: DType.F16 })
+        {
+            ComputeWidenedRows(w, x, n, y, rowStart, rowEnd);
+            return;
+        }
+
+        Span<float> four = stackalloc float[4];
+        for (var r = rowStart; r < rowEnd; r++)
+        {
+            var t = 0;
+            if (w is HostWeight { Type: DType.F32 or DType.BF16 } host)
+            {
+                var row = host.RowBytes(r);
+                var bfloat16 = host.Type == DType.BF16;
+                for (; t + 4 <= n; t += 4)
+                {
+                    Dot.Four(row, bfloat16, Input(x, t, inFeatures), Input(x, t + 1, inFeatures),
+                        Input(x, t + 2, inFeatures), Input(x, t + 3, inFeatures), four);
+                    for (var k = 0; k < 4; k++)
+                    {
+                        y[(long)(t + k) * outFeatures + r] = four[k];
+                    }
+                }
+            }
+
+            for (; t < n; t++)
+            {
+                y[(long)t * outFeatures + r] = RowDot(w, r, Input(x, t, inFeatures));
+            }
+        }
+    }
+
+    private static ReadOnlySpan<float> Input(float* x, int t, int inFeatures) => new(x + (long)t * inFeatures, inFeatures);
+
+    // F16 has no in-register widening here, so each row is widened once into a buffer.
+    private static void ComputeWidenedRows(Weight w, float* x, int n, float* y, int rowStart, int rowEnd)
     {
         var inFeatures = w.Cols;
         var outFeatures = w.Rows;
         float[]? rented = null;
-        var row = w.Type == DType.F32
-            ? Span<float>.Empty
-            : inFeatures <= 4096
-                ? stackalloc float[inFeatures]
-                : (rented = ArrayPool<float>.Shared.Rent(inFeatures)).AsSpan(0, inFeatures);
+        var row = inFeatures <= 4096
+            ? stackalloc float[inFeatures]
+            : (rented = ArrayPool<float>.Shared.Rent(inFeatures)).AsSpan(0, inFeatures);
         try
         {
             for (var r = rowStart; r < rowEnd; r++)
             {
-                scoped ReadOnlySpan<float> weights;
-                if (w.Type == DType.F32)
-                {
-                    weights = MemoryMarshal.Cast<byte, float>(w.RowBytes(r));
-                }
-                else
-                {
-                    Widen.ToSingle(w.Type, w.RowBytes(r), row);
-                    weights = row;
-                }
-
+                w.ReadRow(r, row);
                 for (var t = 0; t < n; t++)
                 {
                     var input = new ReadOnlySpan<float>(x + (long)t * inFeatures, inFeatures);
-                    y[(long)t * outFeatures + r] = TensorPrimitives.Dot(weights, input);
+                    y[(long)t * outFeatures + r] = TensorPrimitives.Dot(row, input);
                 }
             }
         }
@@ -91,6 +121,23 @@ public static unsafe class MatMul
             {
                 ArrayPool<float>.Shared.Return(rented);
             }
+        }
+    }
+
+    private static float RowDot(Weight w, int row, ReadOnlySpan<float> x)
+    {
+        switch (w)
+        {
+            case HostWeight { Type: DType.F32 } f32:
+                return Dot.Single(MemoryMarshal.Cast<byte, float>(f32.RowBytes(row)), x);
+            case HostWeight { Type: DType.BF16 } bf16:
+                return Dot.BFloat16(MemoryMarshal.Cast<byte, ushort>(bf16.RowBytes(row)), x);
+            case Int8Weight int8:
+                return int8.Dot(row, x);
+            default:
+                Span<float> widened = w.Cols <= 4096 ? stackalloc float[w.Cols] : new float[w.Cols];
+                w.ReadRow(row, widened);
+                return TensorPrimitives.Dot(widened, x);
         }
     }
 }

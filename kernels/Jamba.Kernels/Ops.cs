@@ -20,8 +20,22 @@ public static class Ops
         }
     }
 
-    /// <summary>x = x * sigmoid(x).</summary>
+    private const int ChunkLength = 256;
+
+    /// <summary>x = x * sigmoid(x), in place.</summary>
     public static void SiLU(Span<float> x)
+    {
+        Span<float> sigmoid = stackalloc float[ChunkLength];
+        for (var offset = 0; offset < x.Length; offset += ChunkLength)
+        {
+            var chunk = x.Slice(offset, Math.Min(ChunkLength, x.Length - offset));
+            var gate = sigmoid[..chunk.Length];
+            TensorPrimitives.Sigmoid(chunk, gate);
+            TensorPrimitives.Multiply(chunk, gate, chunk);
+        }
+    }
+
+    public static void SiLUScalar(Span<float> x)
     {
         for (var i = 0; i < x.Length; i++)
         {
@@ -30,7 +44,18 @@ public static class Ops
     }
 
     /// <summary>Softplus with PyTorch's default threshold: above 20 it returns x unchanged.</summary>
-    public static float Softplus(float x) => x > 20f ? x : MathF.Log(1f + MathF.Exp(x));
+    public static float Softplus(float x) => x > SoftplusThreshold ? x : MathF.Log(1f + MathF.Exp(x));
+
+    /// <summary>Softplus of every element, in place.</summary>
+    public static void Softplus(Span<float> x)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = Softplus(x[i]);
+        }
+    }
+
+    private const float SoftplusThreshold = 20f;
 
     public static void Softmax(Span<float> x) => TensorPrimitives.SoftMax(x, x);
 

@@ -32,4 +32,16 @@ public sealed record ClusterNodeOptions
     public int PrefillChunkTokens { get; init; } = 256;
 
     public IClusterMetrics Metrics { get; init; } = NullClusterMetrics.Instance;
+
+    /// <summary>How long a router waits for an expert before resending its rows (an expert's node may have left).</summary>
+    public TimeSpan ExpertReplyTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one batch step may take in one layer group before its sequences fail.</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a session request (create, get, delete, export) waits for the session's entity.</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Extra HOCON that takes precedence over the node's generated Akka configuration.</summary>
+    public string? AkkaConfig { get; init; }
 }

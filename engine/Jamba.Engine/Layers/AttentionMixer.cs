@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Jamba.Engine.Loading;
 using Jamba.Engine.State;
 using Jamba.Kernels;
@@ -30,6 +29,14 @@ public sealed class AttentionMixer
         _headDim = headDim;
     }
 
+    /// <summary>Builds a layer from prepared projections q [hidden, hidden], k and v [kv_heads * head_dim, hidden], o [hidden, hidden].</summary>
+    public static AttentionMixer Create(IComputeBackend backend, Weight q, Weight k, Weight v, Weight o, int heads, int kvHeads)
+    {
+        var headDim = q.Rows / heads;
+        return new AttentionMixer(new Linear(backend, q), new Linear(backend, k), new Linear(backend, v), new Linear(backend, o),
+            heads, kvHeads, headDim);
+    }
+
     public static AttentionMixer Load(Checkpoint checkpoint, IComputeBackend backend, int layer)
     {
         var config = checkpoint.Config;
@@ -49,54 +56,84 @@ public sealed class AttentionMixer
             config.HeadDim);
     }
 
+    /// <summary>num_key_value_heads * head_dim: the width of one token's keys (and values).</summary>
+    public int KvWidth => _kvHeads * _headDim;
+
     public AttentionCache CreateCache() => new(_kvHeads * _headDim);
 
     /// <summary>Attends T new tokens x [T, hidden] to themselves and to the cached past, writing [T, hidden].</summary>
-    public void Forward(ReadOnlySpan<float> x, int T, AttentionCache cache, Span<float> output)
+    public void Forward(ReadOnlySpan<float> x, int T, AttentionCache cache, Span<float> output) =>
+        Forward(x, Segment.Single(T), [cache], output);
+
+    /// <summary>Attends a batch of sequences: projections over all rows, attention per segment on its own KV cache.</summary>
+    public void Forward(ReadOnlySpan<float> x, IReadOnlyList<Segment> segments, IReadOnlyList<AttentionCache> caches, Span<float> output)
     {
         var hidden = _heads * _headDim;
         var kvWidth = _kvHeads * _headDim;
+        var n = Segment.TotalRows(segments);
 
-        var q = new float[T * hidden];
-        var k = new float[T * kvWidth];
-        var v = new float[T * kvWidth];
-        _q.Forward(x, T, q);
-        _k.Forward(x, T, k);
-        _v.Forward(x, T, v);
+        var q = new float[n * hidden];
+        var k = new float[n * kvWidth];
+        var v = new float[n * kvWidth];
+        _q.Forward(x, n, q);
+        _k.Forward(x, n, k);
+        _v.Forward(x, n, v);
 
-        var past = cache.Length;
-        cache.Append(k, v, T);
-        var keys = cache.Keys;
-        var values = cache.Values;
-
-        // Each group of heads / kv_heads query heads shares one key/value head.
-        var scale = 1f / MathF.Sqrt(_headDim);
-        var groupSize = _heads / _kvHeads;
-        var context = new float[T * hidden];
-        var scores = new float[past + T];
-        for (var t = 0; t < T; t++)
+        var context = new float[n * hidden];
+        for (var s = 0; s < segments.Count; s++)
         {
-            var visible = past + t + 1;
-            for (var head = 0; head < _heads; head++)
-            {
-                var kvOffset = head / groupSize * _headDim;
-                var query = q.AsSpan(t * hidden + head * _headDim, _headDim);
-                var probabilities = scores.AsSpan(0, visible);
-                for (var s = 0; s < visible; s++)
-                {
-                    probabilities[s] = TensorPrimitives.Dot(query, keys.Slice(s * kvWidth + kvOffset, _headDim)) * scale;
-                }
-
-                TensorPrimitives.SoftMax(probabilities, probabilities);
-
-                var result = context.AsSpan(t * hidden + head * _headDim, _headDim);
-                for (var s = 0; s < visible; s++)
-                {
-                    TensorPrimitives.MultiplyAdd(values.Slice(s * kvWidth + kvOffset, _headDim), probabilities[s], result, result);
-                }
-            }
+            var (start, count) = segments[s];
+            caches[s].Append(k.AsSpan(start * kvWidth, count * kvWidth), v.AsSpan(start * kvWidth, count * kvWidth), count);
+            Attend(q.AsSpan(start * hidden, count * hidden), count, caches[s], context.AsSpan(start * hidden, count * hidden));
         }
 
-        _o.Forward(context, T, output);
+        _o.Forward(context, n, output);
+    }
+
+    // Token t of this call attends to the cached past and to the new tokens up to itself. A group of
+    // heads / kv_heads query heads shares one key/value head. Heads are independent, so a long
+    // context spreads them over the cores.
+    private void Attend(ReadOnlySpan<float> q, int T, AttentionCache cache, Span<float> context)
+    {
+        var hidden = _heads * _headDim;
+        var past = cache.Length - T;
+        var work = (long)T * _heads * (past + T) * _headDim;
+        if (work < ParallelThreshold)
+        {
+            var scores = new float[past + T];
+            for (var item = 0; item < T * _heads; item++)
+            {
+                AttendHead(q, cache, past, item / _heads, item % _heads, scores, context);
+            }
+
+            return;
+        }
+
+        var queries = q.ToArray();
+        var outputs = new float[T * hidden];
+        Parallel.For(0, T * _heads, () => new float[past + T], (item, _, scores) =>
+        {
+            AttendHead(queries, cache, past, item / _heads, item % _heads, scores, outputs);
+            return scores;
+        }, _ => { });
+        outputs.CopyTo(context);
+    }
+
+    private const long ParallelThreshold = 1 << 16;
+
+    private void AttendHead(ReadOnlySpan<float> q, AttentionCache cache, int past, int t, int head, float[] scores, Span<float> context)
+    {
+        var hidden = _heads * _headDim;
+        var groupSize = _heads / _kvHeads;
+        CausalAttention.Head(
+            q.Slice(t * hidden + head * _headDim, _headDim),
+            cache.Keys,
+            cache.Values,
+            KvWidth,
+            head / groupSize * _headDim,
+            visible: past + t + 1,
+            scale: 1f / MathF.Sqrt(_headDim),
+            scores,
+            context.Slice(t * hidden + head * _headDim, _headDim));
     }
 }

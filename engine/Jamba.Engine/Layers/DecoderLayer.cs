@@ -47,10 +47,22 @@ public sealed class DecoderLayer
         return new DecoderLayer(layer, Norm("input_layernorm"), attention, mamba, Norm("pre_ff_layernorm"), feedForward);
     }
 
+    /// <summary>Whether <paramref name="state"/> is a cache of this layer's kind and size.</summary>
+    public bool Fits(LayerState state) => state switch
+    {
+        AttentionCache cache => Attention is not null && cache.KvWidth == Attention.KvWidth,
+        MambaCache cache => Mamba is not null && Mamba.Fits(cache),
+        _ => false,
+    };
+
     public LayerState CreateState() => Attention is not null ? Attention.CreateCache() : Mamba!.CreateCache();
 
     /// <summary>x += mixer(input_layernorm(x)) for T tokens of one sequence.</summary>
-    public void ForwardMixer(Span<float> x, int T, LayerState state)
+    public void ForwardMixer(Span<float> x, int T, LayerState state) =>
+        ForwardMixer(x, Segment.Single(T), [state]);
+
+    /// <summary>x += mixer(input_layernorm(x)) for a batch of sequences, segment s using states[s].</summary>
+    public void ForwardMixer(Span<float> x, IReadOnlyList<Segment> segments, IReadOnlyList<LayerState> states)
     {
         var normed = new float[x.Length];
         _inputNorm.Forward(x, normed);
@@ -58,11 +70,11 @@ public sealed class DecoderLayer
         var mixed = new float[x.Length];
         if (Attention is not null)
         {
-            Attention.Forward(normed, T, (AttentionCache)state, mixed);
+            Attention.Forward(normed, segments, states.Cast<AttentionCache>().ToArray(), mixed);
         }
         else
         {
-            Mamba!.Forward(normed, T, (MambaCache)state, mixed);
+            Mamba!.Forward(normed, segments, states.Cast<MambaCache>().ToArray(), mixed);
         }
 
         Ops.Add(x, mixed);

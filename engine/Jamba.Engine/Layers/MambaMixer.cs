@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Jamba.Engine.Loading;
 using Jamba.Engine.State;
 using Jamba.Kernels;
@@ -81,36 +80,51 @@ public sealed class MambaMixer
             new Linear(backend, Matrix("out_proj", hidden, dInner), Bias("out_proj", hidden)));
     }
 
+    public bool Fits(MambaCache cache) => cache.DInner == _dInner && cache.DConv == _dConv && cache.DState == _dState;
+
     public MambaCache CreateCache() => new(_dInner, _dConv, _dState);
 
     /// <summary>Mixes T new tokens x [T, hidden] on top of <paramref name="cache"/>, writing [T, hidden].</summary>
-    public void Forward(ReadOnlySpan<float> x, int T, MambaCache cache, Span<float> output)
+    public void Forward(ReadOnlySpan<float> x, int T, MambaCache cache, Span<float> output) =>
+        Forward(x, Segment.Single(T), [cache], output);
+
+    /// <summary>
+    /// Mixes a batch of sequences: the projections run once over all rows, the conv and the scan run
+    /// per segment on that sequence's cache.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> x, IReadOnlyList<Segment> segments, IReadOnlyList<MambaCache> caches, Span<float> output)
     {
         int dInner = _dInner, dState = _dState, dtRank = _dtRank;
+        var n = Segment.TotalRows(segments);
 
         // Input projection, split into the SSM input and the gate z.
-        var xz = new float[T * 2 * dInner];
-        _inProj.Forward(x, T, xz);
-        var u = new float[T * dInner];
-        var z = new float[T * dInner];
-        for (var t = 0; t < T; t++)
+        var xz = new float[n * 2 * dInner];
+        _inProj.Forward(x, n, xz);
+        var u = new float[n * dInner];
+        var z = new float[n * dInner];
+        for (var t = 0; t < n; t++)
         {
             xz.AsSpan(t * 2 * dInner, dInner).CopyTo(u.AsSpan(t * dInner));
             xz.AsSpan(t * 2 * dInner + dInner, dInner).CopyTo(z.AsSpan(t * dInner));
         }
 
         // Causal depthwise conv1d over the window of past inputs, then SiLU.
-        CausalConv(u, T, cache.ConvWindow);
+        for (var s = 0; s < segments.Count; s++)
+        {
+            var segment = segments[s];
+            CausalConv(u.AsSpan(segment.Start * dInner, segment.Count * dInner), segment.Count, caches[s].ConvWindow);
+        }
+
         Ops.SiLU(u);
 
         // Input-dependent dt, B and C, each RMS-normalised.
         var width = dtRank + 2 * dState;
-        var ssmParameters = new float[T * width];
-        _xProj.Forward(u, T, ssmParameters);
-        var dt = new float[T * dtRank];
-        var b = new float[T * dState];
-        var c = new float[T * dState];
-        for (var t = 0; t < T; t++)
+        var ssmParameters = new float[n * width];
+        _xProj.Forward(u, n, ssmParameters);
+        var dt = new float[n * dtRank];
+        var b = new float[n * dState];
+        var c = new float[n * dState];
+        for (var t = 0; t < n; t++)
         {
             ssmParameters.AsSpan(t * width, dtRank).CopyTo(dt.AsSpan(t * dtRank));
             ssmParameters.AsSpan(t * width + dtRank, dState).CopyTo(b.AsSpan(t * dState));
@@ -122,20 +136,28 @@ public sealed class MambaMixer
         _cNorm?.Forward(c, c);
 
         // delta = softplus(dt_proj(dt)), with dt_proj's bias added inside the projection.
-        var delta = new float[T * dInner];
-        _dtProj.Forward(dt, T, delta);
-        for (var i = 0; i < delta.Length; i++)
+        var delta = new float[n * dInner];
+        _dtProj.Forward(dt, n, delta);
+        Ops.Softplus(delta);
+
+        // Selective scan per sequence, then the gate.
+        var y = new float[n * dInner];
+        for (var s = 0; s < segments.Count; s++)
         {
-            delta[i] = Ops.Softplus(delta[i]);
+            var (start, count) = segments[s];
+            SelectiveScan.Run(
+                u.AsSpan(start * dInner, count * dInner),
+                delta.AsSpan(start * dInner, count * dInner),
+                b.AsSpan(start * dState, count * dState),
+                c.AsSpan(start * dState, count * dState),
+                _a, _d, caches[s].Ssm,
+                y.AsSpan(start * dInner, count * dInner));
         }
 
-        // Selective scan, then the gate.
-        var y = new float[T * dInner];
-        SelectiveScan(u, delta, b, c, T, cache.Ssm, y);
         Ops.SiLU(z);
         Ops.Multiply(y, z);
 
-        _outProj.Forward(y, T, output);
+        _outProj.Forward(y, n, output);
     }
 
     // out[t, c] = bias[c] + Σ_k w[c, k] · input[t - (d_conv - 1) + k], where inputs before this call
@@ -163,31 +185,5 @@ public sealed class MambaMixer
         }
 
         history.AsSpan((history.Length / dInner - dConv) * dInner, dConv * dInner).CopyTo(window);
-    }
-
-    // h[c, :] = exp(delta[t, c] · A[c, :]) ⊙ h[c, :] + delta[t, c] · u[t, c] · B[t, :]
-    // y[t, c] = <h[c, :], C[t, :]> + D[c] · u[t, c]
-    private void SelectiveScan(float[] u, float[] delta, float[] b, float[] c, int T, float[] h, float[] y)
-    {
-        int dInner = _dInner, dState = _dState;
-        Span<float> decay = stackalloc float[dState];
-        for (var t = 0; t < T; t++)
-        {
-            var bt = b.AsSpan(t * dState, dState);
-            var ct = c.AsSpan(t * dState, dState);
-            for (var ch = 0; ch < dInner; ch++)
-            {
-                var dt = delta[t * dInner + ch];
-                var input = u[t * dInner + ch];
-                var state = h.AsSpan(ch * dState, dState);
-
-                TensorPrimitives.Multiply(_a.AsSpan(ch * dState, dState), dt, decay);
-                TensorPrimitives.Exp(decay, decay);
-                TensorPrimitives.Multiply(state, decay, state);
-                TensorPrimitives.MultiplyAdd(bt, dt * input, state, state);
-
-                y[t * dInner + ch] = TensorPrimitives.Dot(state, ct) + _d[ch] * input;
-            }
-        }
     }
 }

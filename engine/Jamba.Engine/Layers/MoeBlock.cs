@@ -26,7 +26,7 @@ public sealed class MoeBlock : IFeedForward
         var config = checkpoint.Config;
         var prefix = $"model.layers.{layer}.feed_forward";
         var gate = new Linear(backend, backend.Prepare(
-            checkpoint.Weight($"{prefix}.router.weight", config.NumExperts, config.HiddenSize)));
+            checkpoint.Weight($"{prefix}.router.weight", config.NumExperts, config.HiddenSize), exact: true));
         var experts = new DenseMlp?[config.NumExperts];
         for (var e = 0; e < experts.Length; e++)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Jamba.Kernels;
 
@@ -24,11 +25,29 @@ public sealed class Checkpoint : IDisposable
         _tensorToFile = tensorToFile;
     }
 
+    private Checkpoint(string directory, JambaConfig config, SafeTensorFile singleFile)
+        : this(directory, config, singleFile.Tensors.ToDictionary(t => t.Name, _ => SingleFile, StringComparer.Ordinal))
+    {
+        _open[SingleFile] = singleFile;
+    }
+
     public string Directory { get; }
 
     public JambaConfig Config { get; }
 
     public IEnumerable<string> TensorNames => _tensorToFile.Keys;
+
+    /// <summary>File names (relative to <see cref="Directory"/>) of the safetensors files mapped so far.</summary>
+    public IReadOnlyList<string> MappedFiles
+    {
+        get
+        {
+            lock (_openLock)
+            {
+                return _open.Keys.Order(StringComparer.Ordinal).ToArray();
+            }
+        }
+    }
 
     public static Checkpoint Open(string directory)
     {
@@ -37,41 +56,86 @@ public sealed class Checkpoint : IDisposable
             throw new CheckpointException($"{directory}: model folder not found");
         }
 
-        var config = JambaConfig.Load(Path.Combine(directory, "config.json"));
+        var configPath = Path.Combine(directory, "config.json");
+        var config = JambaConfig.Load(configPath);
         var indexPath = Path.Combine(directory, IndexFile);
         var singlePath = Path.Combine(directory, SingleFile);
-        Dictionary<string, string> map;
+        Checkpoint checkpoint;
         if (File.Exists(indexPath))
         {
-            map = ReadIndex(directory, indexPath);
+            checkpoint = new Checkpoint(directory, config, ReadIndex(directory, indexPath));
         }
         else if (File.Exists(singlePath))
         {
-            using var file = SafeTensorFile.Open(singlePath);
-            map = file.Tensors.ToDictionary(t => t.Name, _ => SingleFile, StringComparer.Ordinal);
+            // The single file's header lists its tensors, so it is mapped now and kept.
+            checkpoint = new Checkpoint(directory, config, SafeTensorFile.Open(singlePath));
         }
         else
         {
             throw new CheckpointException($"{directory}: neither {SingleFile} nor {IndexFile} found");
         }
 
-        return new Checkpoint(directory, config, map);
+        try
+        {
+            CheckLayerCount(configPath, config, checkpoint.TensorNames);
+            return checkpoint;
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Compares num_hidden_layers with the layers the tensors cover, before anything sized by the
+    /// config is allocated, so a wrong count fails with one message instead of a missing tensor.
+    /// </summary>
+    private static void CheckLayerCount(string configPath, JambaConfig config, IEnumerable<string> tensorNames)
+    {
+        const string prefix = "model.layers.";
+        var lastLayer = -1;
+        foreach (var name in tensorNames)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var digits = name.AsSpan(prefix.Length);
+            var dot = digits.IndexOf('.');
+            if (dot > 0 && int.TryParse(digits[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var layer))
+            {
+                lastLayer = Math.Max(lastLayer, layer);
+            }
+        }
+
+        if (lastLayer + 1 != config.NumHiddenLayers)
+        {
+            throw new CheckpointException(
+                $"{configPath}: field 'num_hidden_layers' is {config.NumHiddenLayers}, but the checkpoint has tensors for {lastLayer + 1} layers");
+        }
     }
 
     private static Dictionary<string, string> ReadIndex(string directory, string indexPath)
     {
-        JsonDocument document;
+        byte[] bytes;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            bytes = File.ReadAllBytes(indexPath);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"{indexPath}: not valid JSON: {e.Message}", e);
+            throw new CheckpointException($"{indexPath}: cannot read the file: {e.Message}", e);
         }
 
-        using (document)
+        using (var document = JsonInput.Parse(indexPath, bytes, "index"))
         {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointException($"{indexPath}: expected a JSON object, got {document.RootElement.ValueKind}");
+            }
+
             if (!document.RootElement.TryGetProperty("weight_map", out var weightMap)
                 || weightMap.ValueKind != JsonValueKind.Object)
             {

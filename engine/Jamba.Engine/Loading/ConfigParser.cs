@@ -124,12 +124,13 @@ internal static class ConfigParser
 
             if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var result))
             {
-                throw new CheckpointException($"{path}: field '{name}' must be an integer, got {value.GetRawText()}");
+                throw new CheckpointException($"{path}: field '{name}' must be an integer below 2^31, got {value.GetRawText()}");
             }
 
             if (result < 0 || (result == 0 && !allowZero))
             {
-                throw new CheckpointException($"{path}: field '{name}' must be positive, got {result}");
+                var expected = allowZero ? "zero or positive" : "positive";
+                throw new CheckpointException($"{path}: field '{name}' must be {expected}, got {result}");
             }
 
             return result;
@@ -152,9 +153,14 @@ internal static class ConfigParser
                 return null;
             }
 
-            return value.ValueKind == JsonValueKind.Number && value.GetDouble() > 0
-                ? (float)value.GetDouble()
-                : throw new CheckpointException($"{path}: field '{name}' must be a positive number, got {value.GetRawText()}");
+            // TryGetDouble fails on numbers beyond the double range, and the float cast may still overflow.
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number)
+                || !((float)number > 0) || !float.IsFinite((float)number))
+            {
+                throw new CheckpointException($"{path}: field '{name}' must be a positive number, got {value.GetRawText()}");
+            }
+
+            return (float)number;
         }
 
         public bool? Bool(string name)

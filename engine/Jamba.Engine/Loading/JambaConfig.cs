@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Jamba.Engine.Loading;
 
 /// <summary>
@@ -49,14 +47,17 @@ public sealed record JambaConfig
             throw new CheckpointException($"{path}: file not found");
         }
 
+        byte[] bytes;
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-            return ConfigParser.Parse(path, document.RootElement);
+            bytes = File.ReadAllBytes(path);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"{path}: not valid JSON: {e.Message}", e);
+            throw new CheckpointException($"{path}: cannot read the file: {e.Message}", e);
         }
+
+        using var document = JsonInput.Parse(path, bytes, "config");
+        return ConfigParser.Parse(path, document.RootElement);
     }
 }

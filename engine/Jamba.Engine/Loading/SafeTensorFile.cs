@@ -8,7 +8,8 @@ namespace Jamba.Engine.Loading;
 /// <summary>One tensor's entry in a safetensors header.</summary>
 public sealed record SafeTensorInfo(string Name, string DType, long[] Shape, long Begin, long End)
 {
-    public long ElementCount => Shape.Aggregate(1L, (product, dim) => product * dim);
+    /// <summary>The product of the dimensions; throws <see cref="OverflowException"/> past <see cref="long.MaxValue"/>.</summary>
+    public long ElementCount => Shape.Aggregate(1L, (product, dim) => checked(product * dim));
 }
 
 /// <summary>
@@ -25,11 +26,15 @@ public sealed unsafe class SafeTensorFile : IDisposable
         ["F8_E4M3"] = 1, ["F8_E5M2"] = 1,
     };
 
+    // The reference implementation rejects headers above 100 MB, which bounds what a corrupt length can make us read.
+    private const long MaxHeaderLength = 100_000_000;
+
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _base;
     private readonly long _dataStart;
     private readonly Dictionary<string, SafeTensorInfo> _tensors;
+    private bool _disposed;
 
     private SafeTensorFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePointer,
         long dataStart, Dictionary<string, SafeTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata)
@@ -62,19 +67,31 @@ public sealed unsafe class SafeTensorFile : IDisposable
             throw new CheckpointException($"{path}: file not found");
         }
 
-        var length = new FileInfo(path).Length;
-        if (length < 8)
+        MemoryMappedFile map;
+        long length;
+        try
         {
-            throw new CheckpointException($"{path}: file is {length} bytes, too short for a safetensors header length");
+            length = new FileInfo(path).Length;
+            if (length < 8)
+            {
+                throw new CheckpointException($"{path}: file is {length} bytes, too short for a safetensors header length");
+            }
+
+            map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"{path}: cannot map the file: {e.Message}", e);
         }
 
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         MemoryMappedViewAccessor? view = null;
+        var pointerAcquired = false;
         try
         {
             view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             byte* pointer = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            pointerAcquired = true;
             pointer += view.PointerOffset;
 
             var headerLength = *(long*)pointer;
@@ -84,15 +101,33 @@ public sealed unsafe class SafeTensorFile : IDisposable
                     $"{path}: header length {headerLength} does not fit in a file of {length} bytes");
             }
 
-            var header = new ReadOnlySpan<byte>(pointer + 8, (int)Math.Min(headerLength, int.MaxValue));
+            if (headerLength > MaxHeaderLength)
+            {
+                throw new CheckpointException(
+                    $"{path}: header length {headerLength} exceeds the safetensors limit of {MaxHeaderLength} bytes");
+            }
+
+            var header = new ReadOnlySpan<byte>(pointer + 8, (int)headerLength);
             var dataStart = 8 + headerLength;
             var (tensors, metadata) = ParseHeader(path, header, length - dataStart);
             return new SafeTensorFile(path, map, view, pointer, dataStart, tensors, metadata);
         }
-        catch
+        catch (Exception e)
         {
+            // The acquired pointer holds a reference on the view; without releasing it the file
+            // would stay mapped after a failed open.
+            if (pointerAcquired)
+            {
+                view!.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+
             view?.Dispose();
             map.Dispose();
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CheckpointException($"{path}: cannot map the file: {e.Message}", e);
+            }
+
             throw;
         }
     }
@@ -100,17 +135,7 @@ public sealed unsafe class SafeTensorFile : IDisposable
     private static (Dictionary<string, SafeTensorInfo>, Dictionary<string, string>) ParseHeader(
         string path, ReadOnlySpan<byte> header, long dataLength)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(header.ToArray());
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointException($"{path}: header is not valid JSON: {e.Message}", e);
-        }
-
-        using (document)
+        using (var document = JsonInput.Parse(path, header, "header"))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
@@ -134,7 +159,10 @@ public sealed unsafe class SafeTensorFile : IDisposable
                     continue;
                 }
 
-                tensors.Add(property.Name, ParseEntry(path, property.Name, property.Value, dataLength));
+                if (!tensors.TryAdd(property.Name, ParseEntry(path, property.Name, property.Value, dataLength)))
+                {
+                    throw new CheckpointException($"{path}: tensor '{property.Name}' appears twice in the header");
+                }
             }
 
             CheckOverlaps(path, tensors.Values);
@@ -173,7 +201,7 @@ public sealed unsafe class SafeTensorFile : IDisposable
 
         if (offsetsElement.GetArrayLength() != 2)
         {
-            throw new CheckpointException($"{path}: tensor '{name}' data_offsets must hold two numbers");
+            throw new CheckpointException($"{path}: tensor '{name}' data_offsets must hold two numbers, got {offsetsElement.GetRawText()}");
         }
 
         var begin = ReadOffset(path, name, offsetsElement[0]);
@@ -185,7 +213,16 @@ public sealed unsafe class SafeTensorFile : IDisposable
         }
 
         var info = new SafeTensorInfo(name, dtype, shape, begin, end);
-        var expectedBytes = info.ElementCount * elementSize;
+        long expectedBytes;
+        try
+        {
+            expectedBytes = checked(info.ElementCount * elementSize);
+        }
+        catch (OverflowException)
+        {
+            throw new CheckpointException($"{path}: tensor '{name}' has shape [{string.Join(", ", shape)}], too large to address");
+        }
+
         if (end - begin != expectedBytes)
         {
             throw new CheckpointException(
@@ -198,7 +235,7 @@ public sealed unsafe class SafeTensorFile : IDisposable
     private static long ReadOffset(string path, string name, JsonElement element) =>
         element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value) && value >= 0
             ? value
-            : throw new CheckpointException($"{path}: tensor '{name}' has an invalid data offset {element}");
+            : throw new CheckpointException($"{path}: tensor '{name}' has an invalid data_offsets value {element.GetRawText()}");
 
     private static void CheckOverlaps(string path, IEnumerable<SafeTensorInfo> tensors)
     {
@@ -242,7 +279,13 @@ public sealed unsafe class SafeTensorFile : IDisposable
             throw new CheckpointException($"{Path}: tensor '{info.Name}' is empty");
         }
 
-        return new HostWeight(type, checked((int)rows), checked((int)cols), _base + _dataStart + info.Begin, this);
+        if (rows > int.MaxValue || cols > int.MaxValue)
+        {
+            throw new CheckpointException(
+                $"{Path}: tensor '{info.Name}' is [{rows}, {cols}] as a matrix; each side must be below 2^31");
+        }
+
+        return new HostWeight(type, (int)rows, (int)cols, _base + _dataStart + info.Begin, this);
     }
 
     public float[] ReadSingles(string name)
@@ -266,6 +309,13 @@ public sealed unsafe class SafeTensorFile : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+
         // Weights handed out keep this object reachable, so the view is never unmapped under them
         // unless a caller disposes it explicitly while still using them.
         _view?.SafeMemoryMappedViewHandle.ReleasePointer();

@@ -50,7 +50,7 @@ public sealed class AttentionCache : LayerState
         writer.Write(MemoryMarshal.AsBytes(Values));
     }
 
-    internal override void Read(BinaryReader reader)
+    internal override LayerState ReadSameLayout(BinaryReader reader)
     {
         var width = reader.ReadInt32();
         if (width != KvWidth)
@@ -64,18 +64,26 @@ public sealed class AttentionCache : LayerState
             throw new InvalidDataException($"attention state has negative length {length}");
         }
 
-        _keys = new float[Math.Max(length, 1) * KvWidth];
-        _values = new float[Math.Max(length, 1) * KvWidth];
-        ReadExactly(reader, MemoryMarshal.AsBytes(_keys.AsSpan(0, length * KvWidth)));
-        ReadExactly(reader, MemoryMarshal.AsBytes(_values.AsSpan(0, length * KvWidth)));
-        Length = length;
+        // Checked against the bytes present before allocating, so a corrupt length cannot exhaust memory.
+        var bytes = 2L * length * KvWidth * sizeof(float);
+        if (bytes > RemainingBytes(reader))
+        {
+            throw new InvalidDataException(
+                $"state snapshot ends early: attention state of {length} tokens needs {bytes} bytes, {RemainingBytes(reader)} are left");
+        }
+
+        var cache = new AttentionCache(KvWidth, Math.Max(length, 1));
+        ReadExactly(reader, MemoryMarshal.AsBytes(cache._keys.AsSpan(0, length * KvWidth)));
+        ReadExactly(reader, MemoryMarshal.AsBytes(cache._values.AsSpan(0, length * KvWidth)));
+        cache.Length = length;
+        return cache;
     }
 
-    internal static void ReadExactly(BinaryReader reader, Span<byte> destination)
+    internal override void Adopt(LayerState source)
     {
-        if (reader.Read(destination) != destination.Length)
-        {
-            throw new InvalidDataException("state snapshot ends early");
-        }
+        var cache = (AttentionCache)source;
+        _keys = cache._keys;
+        _values = cache._values;
+        Length = cache.Length;
     }
 }

@@ -38,7 +38,7 @@ public sealed class MambaCache : LayerState
         writer.Write(MemoryMarshal.AsBytes(Ssm.AsSpan()));
     }
 
-    internal override void Read(BinaryReader reader)
+    internal override LayerState ReadSameLayout(BinaryReader reader)
     {
         var dInner = reader.ReadInt32();
         var dConv = reader.ReadInt32();
@@ -49,7 +49,16 @@ public sealed class MambaCache : LayerState
                 $"Mamba state is [{dInner}, {dConv}, {dState}], this layer needs d_inner {DInner}, d_conv {DConv}, d_state {DState}");
         }
 
-        AttentionCache.ReadExactly(reader, MemoryMarshal.AsBytes(ConvWindow.AsSpan()));
-        AttentionCache.ReadExactly(reader, MemoryMarshal.AsBytes(Ssm.AsSpan()));
+        var cache = new MambaCache(DInner, DConv, DState);
+        ReadExactly(reader, MemoryMarshal.AsBytes(cache.ConvWindow.AsSpan()));
+        ReadExactly(reader, MemoryMarshal.AsBytes(cache.Ssm.AsSpan()));
+        return cache;
+    }
+
+    internal override void Adopt(LayerState source)
+    {
+        var cache = (MambaCache)source;
+        cache.ConvWindow.CopyTo(ConvWindow, 0);
+        cache.Ssm.CopyTo(Ssm, 0);
     }
 }

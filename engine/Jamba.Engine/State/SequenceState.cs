@@ -9,6 +9,11 @@ public sealed class SequenceState
     private const uint Magic = 0x534D424A; // "JBMS" in little-endian bytes
     private const int FormatVersion = 1;
 
+    // Per-layer kind tags in the snapshot.
+    private const byte NoState = 0;
+    private const byte AttentionState = 1;
+    private const byte MambaState = 2;
+
     public SequenceState(LayerState?[] layers)
     {
         Layers = layers;
@@ -33,13 +38,7 @@ public sealed class SequenceState
             writer.Write(Position);
             foreach (var layer in Layers)
             {
-                writer.Write(layer switch
-                {
-                    null => (byte)0,
-                    AttentionCache => (byte)1,
-                    MambaCache => (byte)2,
-                    _ => throw new InvalidOperationException($"unknown layer state {layer.GetType().Name}"),
-                });
+                writer.Write(KindOf(layer));
                 layer?.Write(writer);
             }
         }
@@ -47,11 +46,17 @@ public sealed class SequenceState
         return stream.ToArray();
     }
 
-    /// <summary>Replaces this state's contents with a snapshot taken from a state of the same layout.</summary>
+    /// <summary>
+    /// Replaces this state's contents with a snapshot taken from a state of the same layout. The
+    /// snapshot is read whole before anything changes, so on <see cref="InvalidDataException"/> (a bad
+    /// magic number, another layout, a truncated or corrupt snapshot) this state is left as it was.
+    /// </summary>
     public void Restore(ReadOnlySpan<byte> snapshot)
     {
-        using var stream = new MemoryStream(snapshot.ToArray());
+        using var stream = new MemoryStream(snapshot.ToArray(), writable: false);
         using var reader = new BinaryReader(stream);
+        int position;
+        var restored = new LayerState?[Layers.Length];
         try
         {
             if (reader.ReadUInt32() != Magic)
@@ -71,29 +76,57 @@ public sealed class SequenceState
                 throw new InvalidDataException($"snapshot has {layerCount} layers, this state has {Layers.Length}");
             }
 
-            var position = reader.ReadInt32();
+            position = reader.ReadInt32();
+            if (position < 0)
+            {
+                throw new InvalidDataException($"snapshot has negative position {position}");
+            }
+
             for (var i = 0; i < Layers.Length; i++)
             {
                 var kind = reader.ReadByte();
-                var expected = Layers[i] switch { null => 0, AttentionCache => 1, _ => 2 };
+                var expected = KindOf(Layers[i]);
                 if (kind != expected)
                 {
-                    throw new InvalidDataException($"snapshot layer {i} has state kind {kind}, this state has {expected}");
+                    throw new InvalidDataException(
+                        $"snapshot layer {i} holds {KindName(kind)} state, this state holds {KindName(expected)} state");
                 }
 
-                Layers[i]?.Read(reader);
+                restored[i] = Layers[i]?.ReadSameLayout(reader);
             }
 
             if (stream.Position != stream.Length)
             {
                 throw new InvalidDataException($"snapshot has {stream.Length - stream.Position} trailing bytes");
             }
-
-            Position = position;
         }
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException("state snapshot ends early", e);
         }
+
+        // Nothing below can fail, so the state changes all at once or not at all.
+        for (var i = 0; i < Layers.Length; i++)
+        {
+            Layers[i]?.Adopt(restored[i]!);
+        }
+
+        Position = position;
     }
+
+    private static byte KindOf(LayerState? layer) => layer switch
+    {
+        null => NoState,
+        AttentionCache => AttentionState,
+        MambaCache => MambaState,
+        _ => throw new InvalidOperationException($"unknown layer state {layer.GetType().Name}"),
+    };
+
+    private static string KindName(byte kind) => kind switch
+    {
+        NoState => "no",
+        AttentionState => "attention (KV cache)",
+        MambaState => "Mamba",
+        _ => $"unknown ({kind})",
+    };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Jamba.Cli.Inspection;
 using Jamba.Engine.Loading;
+using Jamba.Engine.State;
 
 namespace Jamba.Cli.Commands;
 
@@ -32,7 +33,9 @@ public static class InspectCommand
     {
         var config = checkpoint.Config;
         var parameters = ParameterCount.Of(checkpoint);
-        var state = StateBytes.For(config);
+        var state = StateSize.For(config);
+        var attentionLayers = Enumerable.Range(0, config.NumHiddenLayers).Count(config.IsAttentionLayer);
+        var mambaLayers = config.NumHiddenLayers - attentionLayers;
 
         output.WriteLine($"model     {directory}");
         output.WriteLine(
@@ -52,11 +55,11 @@ public static class InspectCommand
         output.WriteLine();
 
         output.WriteLine("state per sequence (F32)");
-        output.WriteLine($"  KV cache          {Format.Count(state.PerToken),15} B per token  ({Plural(state.AttentionLayers, "attention layer")})");
-        output.WriteLine($"  Mamba             {Format.Count(state.Fixed),15} B fixed      ({Plural(state.MambaLayers, "Mamba layer")})");
+        output.WriteLine($"  KV cache          {Format.Count(state.BytesPerToken),15} B per token  ({Plural(attentionLayers, "attention layer")})");
+        output.WriteLine($"  Mamba             {Format.Count(state.FixedBytes),15} B fixed      ({Plural(mambaLayers, "Mamba layer")})");
         foreach (var tokens in SessionTokens)
         {
-            output.WriteLine($"  at {tokens / 1024 + "K tokens",-14} {Format.Count(state.At(tokens)),15} B ({Format.Binary(state.At(tokens))})");
+            output.WriteLine($"  at {tokens / 1024 + "K tokens",-14} {Format.Count(state.BytesFor(tokens)),15} B ({Format.Binary(state.BytesFor(tokens))})");
         }
     }
 

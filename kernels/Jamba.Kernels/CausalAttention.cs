@@ -1,0 +1,111 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Jamba.Kernels;
+
+/// <summary>
+/// Scaled dot-product attention of one query head over the first <c>visible</c> positions of a KV
+/// cache laid out [position, kv_width]: softmax(q·Kᵀ · scale) · V in F32.
+/// </summary>
+public static class CausalAttention
+{
+    /// <param name="query">The query head [head_dim].</param>
+    /// <param name="keys">Cached keys [positions, kvWidth].</param>
+    /// <param name="values">Cached values [positions, kvWidth].</param>
+    /// <param name="kvWidth">num_key_value_heads * head_dim.</param>
+    /// <param name="kvOffset">Offset of this query head's key/value head inside a cache row.</param>
+    /// <param name="visible">Positions this query may attend to (causal mask).</param>
+    /// <param name="scores">Scratch space of at least <paramref name="visible"/> floats.</param>
+    /// <param name="output">The attended head [head_dim].</param>
+    public static void Head(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
+        int kvWidth, int kvOffset, int visible, float scale, Span<float> scores, Span<float> output)
+    {
+        var headDim = query.Length;
+        var probabilities = scores[..visible];
+        if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0)
+        {
+            ScoresVector(query, keys, kvWidth, kvOffset, probabilities);
+        }
+        else
+        {
+            ScoresScalar(query, keys, kvWidth, kvOffset, probabilities);
+        }
+
+        TensorPrimitives.Multiply(probabilities, scale, probabilities);
+        TensorPrimitives.SoftMax(probabilities, probabilities);
+
+        if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0)
+        {
+            WeightedSumVector(probabilities, values, kvWidth, kvOffset, output);
+        }
+        else
+        {
+            WeightedSumScalar(probabilities, values, kvWidth, kvOffset, output);
+        }
+    }
+
+    private static void ScoresVector(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, int kvWidth, int kvOffset, Span<float> scores)
+    {
+        var headDim = query.Length;
+        ref var q = ref MemoryMarshal.GetReference(query);
+        ref var k = ref MemoryMarshal.GetReference(keys);
+        for (var position = 0; position < scores.Length; position++)
+        {
+            var row = (nuint)(position * kvWidth + kvOffset);
+            var sum = Vector256<float>.Zero;
+            for (var i = 0; i < headDim; i += Vector256<float>.Count)
+            {
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref k, row + (nuint)i), sum);
+            }
+
+            scores[position] = Vector256.Sum(sum);
+        }
+    }
+
+    public static void ScoresScalar(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, int kvWidth, int kvOffset, Span<float> scores)
+    {
+        for (var position = 0; position < scores.Length; position++)
+        {
+            var key = keys.Slice(position * kvWidth + kvOffset, query.Length);
+            var sum = 0f;
+            for (var i = 0; i < query.Length; i++)
+            {
+                sum += query[i] * key[i];
+            }
+
+            scores[position] = sum;
+        }
+    }
+
+    private static void WeightedSumVector(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> values, int kvWidth, int kvOffset, Span<float> output)
+    {
+        var headDim = output.Length;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var o = ref MemoryMarshal.GetReference(output);
+        for (var i = 0; i < headDim; i += Vector256<float>.Count)
+        {
+            var sum = Vector256<float>.Zero;
+            for (var position = 0; position < probabilities.Length; position++)
+            {
+                var value = Vector256.LoadUnsafe(ref v, (nuint)(position * kvWidth + kvOffset + i));
+                sum = Vector256.FusedMultiplyAdd(Vector256.Create(probabilities[position]), value, sum);
+            }
+
+            sum.StoreUnsafe(ref o, (nuint)i);
+        }
+    }
+
+    public static void WeightedSumScalar(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> values, int kvWidth, int kvOffset, Span<float> output)
+    {
+        output.Clear();
+        for (var position = 0; position < probabilities.Length; position++)
+        {
+            var value = values.Slice(position * kvWidth + kvOffset, output.Length);
+            for (var i = 0; i < output.Length; i++)
+            {
+                output[i] += probabilities[position] * value[i];
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Jamba.Kernels;
+
+/// <summary>
+/// A weight quantized to 8 bits: each row is cut into blocks of 32 values that share one F16 scale,
+/// value ≈ scale · q with q in [-127, 127]. That is 34 bytes per 32 weights, 53% of BF16.
+/// </summary>
+public sealed unsafe class Int8Weight : Weight
+{
+    public const int BlockSize = 32;
+
+    private readonly sbyte[] _values;
+    private readonly Half[] _scales;
+
+    private Int8Weight(int rows, int cols, sbyte[] values, Half[] scales)
+        : base(DType.Int8, rows, cols)
+    {
+        _values = values;
+        _scales = scales;
+    }
+
+    public int BlocksPerRow => (Cols + BlockSize - 1) / BlockSize;
+
+    /// <summary>Bytes held: the 8-bit values plus the scales.</summary>
+    public long StoredBytes => _values.LongLength + _scales.LongLength * sizeof(ushort);
+
+    /// <summary>Quantizes any weight row by row: scale = max |w| / 127 over each block, q = round(w / scale).</summary>
+    public static Int8Weight Quantize(Weight source)
+    {
+        var rows = source.Rows;
+        var cols = source.Cols;
+        var blocks = (cols + BlockSize - 1) / BlockSize;
+        var values = new sbyte[(long)rows * cols];
+        var scales = new Half[(long)rows * blocks];
+        Parallel.For(0, rows, () => new float[cols], (row, _, buffer) =>
+        {
+            source.ReadRow(row, buffer);
+            for (var block = 0; block < blocks; block++)
+            {
+                var start = block * BlockSize;
+                var chunk = buffer.AsSpan(start, Math.Min(BlockSize, cols - start));
+                var maxAbs = 0f;
+                foreach (var value in chunk)
+                {
+                    maxAbs = MathF.Max(maxAbs, MathF.Abs(value));
+                }
+
+                // The stored scale is rounded to F16, so quantize against the rounded value.
+                var scale = (Half)(maxAbs / 127f);
+                scales[(long)row * blocks + block] = scale;
+                var inverse = (float)scale == 0f ? 0f : 1f / (float)scale;
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var q = MathF.Round(chunk[i] * inverse);
+                    values[(long)row * cols + start + i] = (sbyte)Math.Clamp(q, -127f, 127f);
+                }
+            }
+
+            return buffer;
+        }, _ => { });
+
+        return new Int8Weight(rows, cols, values, scales);
+    }
+
+    public override void ReadRow(int row, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Rows);
+        var values = RowValues(row);
+        var scales = RowScales(row);
+        for (var i = 0; i < Cols; i++)
+        {
+            destination[i] = (float)scales[i / BlockSize] * values[i];
+        }
+    }
+
+    public ReadOnlySpan<sbyte> RowValues(int row) => _values.AsSpan(row * Cols, Cols);
+
+    public ReadOnlySpan<Half> RowScales(int row) => _scales.AsSpan(row * BlocksPerRow, BlocksPerRow);
+
+    /// <summary>Σ w[row, i] · x[i], dequantizing inside the dot product.</summary>
+    public float Dot(int row, ReadOnlySpan<float> x)
+    {
+        var values = RowValues(row);
+        var scales = RowScales(row);
+        var sum = 0f;
+        var block = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var q = ref MemoryMarshal.GetReference(values);
+            ref var input = ref MemoryMarshal.GetReference(x);
+            for (; i + BlockSize <= Cols; i += BlockSize, block++)
+            {
+                var accumulator = Vector256<float>.Zero;
+                for (var j = 0; j < BlockSize; j += 16)
+                {
+                    var bytes = Vector128.LoadUnsafe(ref q, (nuint)(i + j));
+                    var shorts = Vector256.WidenLower(bytes.ToVector256Unsafe());
+                    var low = Vector256.ConvertToSingle(Vector256.WidenLower(shorts));
+                    var high = Vector256.ConvertToSingle(Vector256.WidenUpper(shorts));
+                    accumulator = Vector256.FusedMultiplyAdd(low, Vector256.LoadUnsafe(ref input, (nuint)(i + j)), accumulator);
+                    accumulator = Vector256.FusedMultiplyAdd(high, Vector256.LoadUnsafe(ref input, (nuint)(i + j + 8)), accumulator);
+                }
+
+                sum += (float)scales[block] * Vector256.Sum(accumulator);
+            }
+        }
+
+        for (; i < Cols; i += BlockSize, block++)
+        {
+            sum += (float)scales[block] * DotScalar(values.Slice(i, Math.Min(BlockSize, Cols - i)), x.Slice(i));
+        }
+
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotScalar(ReadOnlySpan<sbyte> values, ReadOnlySpan<float> x)
+    {
+        var sum = 0f;
+        for (var i = 0; i < values.Length; i++)
+        {
+            sum += values[i] * x[i];
+        }
+
+        return sum;
+    }
+}
