@@ -35,7 +35,7 @@ public sealed unsafe class Int8Weight : Weight
         var blocks = (cols + BlockSize - 1) / BlockSize;
         var values = new sbyte[(long)rows * cols];
         var scales = new Half[(long)rows * blocks];
-        Parallel.For(0, rows, () => new float[cols], (row, _, buffer) =>
+        Parallel.For(0, rows, Parallelism.Options, () => new float[cols], (row, _, buffer) =>
         {
             source.ReadRow(row, buffer);
             for (var block = 0; block < blocks; block++)

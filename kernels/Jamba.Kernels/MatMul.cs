@@ -11,7 +11,7 @@ namespace Jamba.Kernels;
 public static unsafe class MatMul
 {
     // Below this many multiply-adds a call runs on the calling thread: scheduling costs more than it saves.
-    private const long ParallelThreshold = 1 << 15;
+    private const long ParallelThreshold = 1 << 18;
 
     public static void Compute(Weight w, ReadOnlySpan<float> x, int n, Span<float> y)
     {
@@ -31,7 +31,7 @@ public static unsafe class MatMul
         fixed (float* xp = x)
         fixed (float* yp = y)
         {
-            if (work < ParallelThreshold || Environment.ProcessorCount == 1)
+            if (work < ParallelThreshold || Parallelism.Threads == 1)
             {
                 ComputeRows(w, xp, n, yp, 0, outFeatures);
                 return;
@@ -39,9 +39,9 @@ public static unsafe class MatMul
 
             var xAddress = (nint)xp;
             var yAddress = (nint)yp;
-            var chunks = Math.Min(outFeatures, Environment.ProcessorCount * 4);
+            var chunks = Math.Min(outFeatures, Parallelism.Threads * 4);
             var rowsPerChunk = (outFeatures + chunks - 1) / chunks;
-            Parallel.For(0, chunks, chunk =>
+            Parallel.For(0, chunks, Parallelism.Options, chunk =>
             {
                 var start = chunk * rowsPerChunk;
                 var end = Math.Min(outFeatures, start + rowsPerChunk);

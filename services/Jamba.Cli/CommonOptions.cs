@@ -61,4 +61,36 @@ public static class CommonOptions
             },
         };
     }
+
+    /// <summary>Builds an option holding a comma-separated list of integers, each at least <paramref name="min"/>.</summary>
+    public static Option<int[]> IntList(string name, string description, int[] defaultValue, int min)
+    {
+        return new Option<int[]>(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            HelpName = "N,N,...",
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0)
+                {
+                    return defaultValue;
+                }
+
+                var values = new List<int>();
+                foreach (var part in result.Tokens[0].Value.Split(','))
+                {
+                    if (!int.TryParse(part.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min)
+                    {
+                        result.AddError($"{name}: '{part}' is not an integer of at least {min}");
+                        return defaultValue;
+                    }
+
+                    values.Add(value);
+                }
+
+                return values.Distinct().ToArray();
+            },
+        };
+    }
 }

@@ -45,6 +45,7 @@ public static class Program
             LogitsCommand.Create(context),
             BenchCommand.Create(context),
             GenerateCommand.Create(context),
+            InitCommand.Create(context),
         };
         root.Options.Add(logLevel);
         root.SetAction(async (_, _) =>

@@ -98,7 +98,7 @@ public sealed class AttentionMixer
         var hidden = _heads * _headDim;
         var past = cache.Length - T;
         var work = (long)T * _heads * (past + T) * _headDim;
-        if (work < ParallelThreshold)
+        if (work < ParallelThreshold || Parallelism.Threads == 1)
         {
             var scores = new float[past + T];
             for (var item = 0; item < T * _heads; item++)
@@ -111,7 +111,7 @@ public sealed class AttentionMixer
 
         var queries = q.ToArray();
         var outputs = new float[T * hidden];
-        Parallel.For(0, T * _heads, () => new float[past + T], (item, _, scores) =>
+        Parallel.For(0, T * _heads, Parallelism.Options, () => new float[past + T], (item, _, scores) =>
         {
             AttendHead(queries, cache, past, item / _heads, item % _heads, scores, outputs);
             return scores;

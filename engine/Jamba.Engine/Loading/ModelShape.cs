@@ -52,7 +52,21 @@ public sealed record ModelShape
         MambaDtRank = 64,
     };
 
-    public static IReadOnlyList<ModelShape> Known { get; } = [Mini, Mid];
+    /// <summary>A few hundred thousand parameters in the same layout, for smoke tests of tools and deployments.</summary>
+    public static ModelShape Tiny { get; } = new()
+    {
+        Name = "tiny",
+        VocabSize = 512,
+        HiddenSize = 64,
+        IntermediateSize = 96,
+        NumHiddenLayers = 8,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 2,
+        NumExperts = 4,
+        MambaDtRank = 4,
+    };
+
+    public static IReadOnlyList<ModelShape> Known { get; } = [Mini, Mid, Tiny];
 
     public static ModelShape Find(string name) =>
         Known.FirstOrDefault(shape => shape.Name == name)

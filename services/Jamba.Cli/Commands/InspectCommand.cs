@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Jamba.Actors.Placement;
 using Jamba.Cli.Inspection;
 using Jamba.Engine.Loading;
 using Jamba.Engine.State;
@@ -14,9 +15,10 @@ public static class InspectCommand
     public static Command Create(CliContext context)
     {
         var model = CommonOptions.Model();
+        var nodes = CommonOptions.InRange("--nodes", "Also print a placement plan for a cluster of this many nodes", 0, 0, 1024, "N");
         var command = new Command("inspect", "Print the layer layout, total and active parameters, and state bytes per session")
         {
-            model,
+            model, nodes,
         };
 
         command.SetAction(parseResult =>
@@ -24,6 +26,12 @@ public static class InspectCommand
             var directory = ModelLocator.Resolve(parseResult.GetValue(model));
             using var checkpoint = Checkpoint.Open(directory);
             Write(context.Out, directory, checkpoint);
+            if (parseResult.GetValue(nodes) is > 0 and var count)
+            {
+                context.Out.WriteLine();
+                context.Out.Write(PlacementPlan.ForClusterSize(checkpoint.Config, count).Describe());
+            }
+
             return ExitCodes.Success;
         });
         return command;
