@@ -70,7 +70,19 @@ public static unsafe class MatMul
         for (var r = rowStart; r < rowEnd; r++)
         {
             var t = 0;
-            if (w is HostWeight { Type: DType.F32 or DType.BF16 } host)
+            if (w is Int8Weight int8)
+            {
+                for (; t + 4 <= n; t += 4)
+                {
+                    int8.Dot4(r, Input(x, t, inFeatures), Input(x, t + 1, inFeatures),
+                        Input(x, t + 2, inFeatures), Input(x, t + 3, inFeatures), four);
+                    for (var k = 0; k < 4; k++)
+                    {
+                        y[(long)(t + k) * outFeatures + r] = four[k];
+                    }
+                }
+            }
+            else if (w is HostWeight { Type: DType.F32 or DType.BF16 } host)
             {
                 var row = host.RowBytes(r);
                 var bfloat16 = host.Type == DType.BF16;

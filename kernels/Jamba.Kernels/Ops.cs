@@ -46,8 +46,28 @@ public static class Ops
     /// <summary>Softplus with PyTorch's default threshold: above 20 it returns x unchanged.</summary>
     public static float Softplus(float x) => x > SoftplusThreshold ? x : MathF.Log(1f + MathF.Exp(x));
 
-    /// <summary>Softplus of every element, in place.</summary>
+    /// <summary>Softplus of every element, in place: log(1 + exp(x)), and x itself above the threshold.</summary>
     public static void Softplus(Span<float> x)
+    {
+        Span<float> buffer = stackalloc float[ChunkLength];
+        for (var offset = 0; offset < x.Length; offset += ChunkLength)
+        {
+            var chunk = x.Slice(offset, Math.Min(ChunkLength, x.Length - offset));
+            var softplus = buffer[..chunk.Length];
+            TensorPrimitives.Exp(chunk, softplus);
+            TensorPrimitives.Add(softplus, 1f, softplus);
+            TensorPrimitives.Log(softplus, softplus);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (chunk[i] <= SoftplusThreshold)
+                {
+                    chunk[i] = softplus[i];
+                }
+            }
+        }
+    }
+
+    public static void SoftplusScalar(Span<float> x)
     {
         for (var i = 0; i < x.Length; i++)
         {

@@ -117,6 +117,25 @@ public class MatMulTests
         }
     }
 
+    [Theory]
+    [InlineData(96)]
+    [InlineData(100)]
+    public void Int8_four_inputs_equal_one_at_a_time_bitwise(int cols)
+    {
+        var (_, source) = RandomWeight(3, cols, 9);
+        var quantized = Int8Weight.Quantize(source);
+        var random = new Random(10);
+        var inputs = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, cols).Select(_ => random.NextSingle() - 0.5f).ToArray()).ToArray();
+        var four = new float[4];
+
+        quantized.Dot4(1, inputs[0], inputs[1], inputs[2], inputs[3], four);
+
+        for (var k = 0; k < 4; k++)
+        {
+            Assert.Equal(quantized.Dot(1, inputs[k]), four[k]);
+        }
+    }
+
     [Fact]
     public void Int8_storage_is_at_most_55_percent_of_bf16()
     {

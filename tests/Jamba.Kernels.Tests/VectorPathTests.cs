@@ -75,6 +75,21 @@ public class VectorPathTests
     }
 
     [Fact]
+    public void Softplus_matches_scalar()
+    {
+        var vector = RandomValues(700, 13, 30f);
+        var scalar = vector.ToArray();
+
+        Ops.Softplus(vector);
+        Ops.SoftplusScalar(scalar);
+
+        for (var i = 0; i < vector.Length; i++)
+        {
+            Assert.Equal(scalar[i], vector[i], 1e-5f * MathF.Max(1f, MathF.Abs(scalar[i])));
+        }
+    }
+
+    [Fact]
     public void SiLU_matches_scalar()
     {
         var vector = RandomValues(600, 4, 8f);

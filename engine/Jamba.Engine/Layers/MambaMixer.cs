@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Jamba.Engine.Loading;
 using Jamba.Engine.State;
 using Jamba.Kernels;
@@ -11,7 +12,7 @@ namespace Jamba.Engine.Layers;
 public sealed class MambaMixer
 {
     private readonly Linear _inProj;
-    private readonly float[] _convWeight; // [d_inner, d_conv]
+    private readonly float[] _convTaps; // conv1d weight transposed to [d_conv, d_inner], one row per tap
     private readonly float[]? _convBias;
     private readonly Linear _xProj;
     private readonly RmsNorm? _dtNorm;
@@ -31,7 +32,7 @@ public sealed class MambaMixer
         RmsNorm? dtNorm, RmsNorm? bNorm, RmsNorm? cNorm, Linear dtProj, float[] a, float[] d, Linear outProj)
     {
         _inProj = inProj;
-        _convWeight = convWeight;
+        _convTaps = Transpose(convWeight, config.MambaDInner, config.MambaDConv);
         _convBias = convBias;
         _xProj = xProj;
         _dtNorm = dtNorm;
@@ -161,7 +162,8 @@ public sealed class MambaMixer
     }
 
     // out[t, c] = bias[c] + Σ_k w[c, k] · input[t - (d_conv - 1) + k], where inputs before this call
-    // come from the window. The window ends holding the last d_conv inputs.
+    // come from the window. The window ends holding the last d_conv inputs. Each tap is one
+    // multiply-add across all channels.
     private void CausalConv(Span<float> u, int T, float[] window)
     {
         int dInner = _dInner, dConv = _dConv;
@@ -172,18 +174,35 @@ public sealed class MambaMixer
         for (var t = 0; t < T; t++)
         {
             var output = u.Slice(t * dInner, dInner);
-            for (var ch = 0; ch < dInner; ch++)
+            if (_convBias is null)
             {
-                var sum = _convBias?[ch] ?? 0f;
-                for (var k = 0; k < dConv; k++)
-                {
-                    sum += _convWeight[ch * dConv + k] * history[(t + k) * dInner + ch];
-                }
+                output.Clear();
+            }
+            else
+            {
+                _convBias.CopyTo(output);
+            }
 
-                output[ch] = sum;
+            for (var k = 0; k < dConv; k++)
+            {
+                TensorPrimitives.MultiplyAdd(history.AsSpan((t + k) * dInner, dInner), _convTaps.AsSpan(k * dInner, dInner), output, output);
             }
         }
 
         history.AsSpan((history.Length / dInner - dConv) * dInner, dConv * dInner).CopyTo(window);
+    }
+
+    private static float[] Transpose(float[] matrix, int rows, int cols)
+    {
+        var result = new float[matrix.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < cols; c++)
+            {
+                result[c * rows + r] = matrix[r * cols + c];
+            }
+        }
+
+        return result;
     }
 }
