@@ -20,6 +20,14 @@ public sealed unsafe class HostWeight : Weight
 
     public byte* Data => _data;
 
+    /// <summary>A view of rows [start, start + count) sharing this weight's memory.</summary>
+    public HostWeight SliceRows(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, Rows);
+        return new HostWeight(Type, count, Cols, _data + (long)start * Cols * Type.ByteSize(), Owner);
+    }
+
     public ReadOnlySpan<byte> RowBytes(int row)
     {
         var rowBytes = Cols * Type.ByteSize();

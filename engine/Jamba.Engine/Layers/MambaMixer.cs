@@ -11,10 +11,14 @@ namespace Jamba.Engine.Layers;
 /// </summary>
 public sealed class MambaMixer
 {
-    private readonly Linear _inProj;
+    // in_proj and x_proj are split by output rows at load, so each part writes its own buffer.
+    private readonly Linear _inProjX;
+    private readonly Linear _inProjZ;
     private readonly float[] _convTaps; // conv1d weight transposed to [d_conv, d_inner], one row per tap
     private readonly float[]? _convBias;
-    private readonly Linear _xProj;
+    private readonly Linear _xProjDt;
+    private readonly Linear _xProjB;
+    private readonly Linear _xProjC;
     private readonly RmsNorm? _dtNorm;
     private readonly RmsNorm? _bNorm;
     private readonly RmsNorm? _cNorm;
@@ -28,13 +32,14 @@ public sealed class MambaMixer
     private readonly int _dConv;
     private readonly int _dtRank;
 
-    private MambaMixer(JambaConfig config, Linear inProj, float[] convWeight, float[]? convBias, Linear xProj,
+    private MambaMixer(JambaConfig config, (Linear X, Linear Z) inProj, float[] convWeight, float[]? convBias,
+        (Linear Dt, Linear B, Linear C) xProj,
         RmsNorm? dtNorm, RmsNorm? bNorm, RmsNorm? cNorm, Linear dtProj, float[] a, float[] d, Linear outProj)
     {
-        _inProj = inProj;
+        (_inProjX, _inProjZ) = inProj;
         _convTaps = Transpose(convWeight, config.MambaDInner, config.MambaDConv);
         _convBias = convBias;
-        _xProj = xProj;
+        (_xProjDt, _xProjB, _xProjC) = xProj;
         _dtNorm = dtNorm;
         _bNorm = bNorm;
         _cNorm = cNorm;
@@ -59,19 +64,26 @@ public sealed class MambaMixer
             config.MambaProjBias ? checkpoint.Vector($"{prefix}.{name}.bias", length) : null;
         Weight Matrix(string name, long rows, long cols) =>
             backend.Prepare(checkpoint.Weight($"{prefix}.{name}.weight", rows, cols));
+        Linear Part(HostWeight whole, float[]? bias, long start, long count) => new(
+            backend,
+            backend.Prepare(whole.SliceRows((int)start, (int)count)),
+            bias?.AsSpan((int)start, (int)count).ToArray());
         RmsNorm? Norm(string name, long width) => config.MambaInnerLayerNorms
             ? new RmsNorm(checkpoint.Vector($"{prefix}.{name}.weight", width), config.RmsNormEps)
             : null;
 
+        var inProj = checkpoint.Weight($"{prefix}.in_proj.weight", 2 * dInner, hidden);
+        var inProjBias = Bias("in_proj", 2 * dInner);
+        var xProj = checkpoint.Weight($"{prefix}.x_proj.weight", dtRank + 2 * dState, dInner);
         var aLog = checkpoint.Weight($"{prefix}.A_log", dInner, dState).ToFloatArray();
         var a = aLog.Select(value => -MathF.Exp(value)).ToArray();
 
         return new MambaMixer(
             config,
-            new Linear(backend, Matrix("in_proj", 2 * dInner, hidden), Bias("in_proj", 2 * dInner)),
+            (Part(inProj, inProjBias, 0, dInner), Part(inProj, inProjBias, dInner, dInner)),
             checkpoint.Weight($"{prefix}.conv1d.weight", dInner, 1, config.MambaDConv).ToFloatArray(),
             config.MambaConvBias ? checkpoint.Vector($"{prefix}.conv1d.bias", dInner) : null,
-            new Linear(backend, Matrix("x_proj", dtRank + 2 * dState, dInner)),
+            (Part(xProj, null, 0, dtRank), Part(xProj, null, dtRank, dState), Part(xProj, null, dtRank + dState, dState)),
             Norm("dt_layernorm", dtRank),
             Norm("b_layernorm", dState),
             Norm("c_layernorm", dState),
@@ -98,16 +110,11 @@ public sealed class MambaMixer
         int dInner = _dInner, dState = _dState, dtRank = _dtRank;
         var n = Segment.TotalRows(segments);
 
-        // Input projection, split into the SSM input and the gate z.
-        var xz = new float[n * 2 * dInner];
-        _inProj.Forward(x, n, xz);
+        // Input projection: the SSM input u and the gate z.
         var u = new float[n * dInner];
         var z = new float[n * dInner];
-        for (var t = 0; t < n; t++)
-        {
-            xz.AsSpan(t * 2 * dInner, dInner).CopyTo(u.AsSpan(t * dInner));
-            xz.AsSpan(t * 2 * dInner + dInner, dInner).CopyTo(z.AsSpan(t * dInner));
-        }
+        _inProjX.Forward(x, n, u);
+        _inProjZ.Forward(x, n, z);
 
         // Causal depthwise conv1d over the window of past inputs, then SiLU.
         for (var s = 0; s < segments.Count; s++)
@@ -119,18 +126,12 @@ public sealed class MambaMixer
         Ops.SiLU(u);
 
         // Input-dependent dt, B and C, each RMS-normalised.
-        var width = dtRank + 2 * dState;
-        var ssmParameters = new float[n * width];
-        _xProj.Forward(u, n, ssmParameters);
         var dt = new float[n * dtRank];
         var b = new float[n * dState];
         var c = new float[n * dState];
-        for (var t = 0; t < n; t++)
-        {
-            ssmParameters.AsSpan(t * width, dtRank).CopyTo(dt.AsSpan(t * dtRank));
-            ssmParameters.AsSpan(t * width + dtRank, dState).CopyTo(b.AsSpan(t * dState));
-            ssmParameters.AsSpan(t * width + dtRank + dState, dState).CopyTo(c.AsSpan(t * dState));
-        }
+        _xProjDt.Forward(u, n, dt);
+        _xProjB.Forward(u, n, b);
+        _xProjC.Forward(u, n, c);
 
         _dtNorm?.Forward(dt, dt);
         _bNorm?.Forward(b, b);
