@@ -5,31 +5,30 @@ using System.Runtime.Intrinsics;
 namespace Jamba.Kernels;
 
 /// <summary>
-/// Dot products of a stored weight row with F32 inputs, widening 16-bit weights in registers.
-/// Every path sums in the same order (two 8-lane accumulators over 16-element steps, then the
-/// tail in order), so one input alone and the same input among four give bitwise equal results.
+/// Dot products of stored weight rows with F32 inputs, widening 16-bit weights in registers.
+/// Every path sums in one order: one 8-lane accumulator over the row, then its lanes, then the tail
+/// element by element. So an output is bitwise the same whether its input came alone or in a block,
+/// and a sequence decodes identically alone or inside a batch.
 /// </summary>
-public static class Dot
+public static unsafe class Dot
 {
-    private const int Step = 16;
+    private const int Lanes = 8;
 
     public static float Single(ReadOnlySpan<float> w, ReadOnlySpan<float> x)
     {
         var i = 0;
         var sum = 0f;
-        if (Vector256.IsHardwareAccelerated && w.Length >= Step)
+        if (Vector256.IsHardwareAccelerated && w.Length >= Lanes)
         {
             ref var weights = ref MemoryMarshal.GetReference(w);
             ref var input = ref MemoryMarshal.GetReference(x);
-            var first = Vector256<float>.Zero;
-            var second = Vector256<float>.Zero;
-            for (; i <= w.Length - Step; i += Step)
+            var accumulator = Vector256<float>.Zero;
+            for (; i <= w.Length - Lanes; i += Lanes)
             {
-                first = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref weights, (nuint)i), Vector256.LoadUnsafe(ref input, (nuint)i), first);
-                second = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref weights, (nuint)(i + 8)), Vector256.LoadUnsafe(ref input, (nuint)(i + 8)), second);
+                accumulator = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref weights, (nuint)i), Vector256.LoadUnsafe(ref input, (nuint)i), accumulator);
             }
 
-            sum = Vector256.Sum(first + second);
+            sum = Vector256.Sum(accumulator);
         }
 
         for (; i < w.Length; i++)
@@ -45,20 +44,17 @@ public static class Dot
     {
         var i = 0;
         var sum = 0f;
-        if (Vector256.IsHardwareAccelerated && w.Length >= Step)
+        if (Vector256.IsHardwareAccelerated && w.Length >= Lanes)
         {
             ref var weights = ref MemoryMarshal.GetReference(w);
             ref var input = ref MemoryMarshal.GetReference(x);
-            var first = Vector256<float>.Zero;
-            var second = Vector256<float>.Zero;
-            for (; i <= w.Length - Step; i += Step)
+            var accumulator = Vector256<float>.Zero;
+            for (; i <= w.Length - Lanes; i += Lanes)
             {
-                var (low, high) = WidenBFloat16(ref weights, i);
-                first = Vector256.FusedMultiplyAdd(low, Vector256.LoadUnsafe(ref input, (nuint)i), first);
-                second = Vector256.FusedMultiplyAdd(high, Vector256.LoadUnsafe(ref input, (nuint)(i + 8)), second);
+                accumulator = Vector256.FusedMultiplyAdd(WidenBFloat16(ref weights, i), Vector256.LoadUnsafe(ref input, (nuint)i), accumulator);
             }
 
-            sum = Vector256.Sum(first + second);
+            sum = Vector256.Sum(accumulator);
         }
 
         for (; i < w.Length; i++)
@@ -81,77 +77,84 @@ public static class Dot
     }
 
     /// <summary>
-    /// Four dot products of one weight row (F32 or BF16) with four inputs: each weight vector is
-    /// loaded and widened once for all four, which halves the loads of a prefill matrix product.
+    /// A 4 x 4 block: rows r..r+3 of an F32 or BF16 weight against inputs t..t+3. Each weight vector is
+    /// loaded once for four inputs and each input vector once for four rows, with 16 independent
+    /// accumulators to keep the FMA units busy. y[t, r] lands at y + t * yStride + r.
     /// </summary>
-    public static void Four(ReadOnlySpan<byte> row, bool bfloat16, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1,
-        ReadOnlySpan<float> x2, ReadOnlySpan<float> x3, Span<float> results)
+    public static void Block4x4(byte* rows, int rowBytes, bool bfloat16, float* x, int length, float* y, int yStride)
     {
-        var length = x0.Length;
-        if (!Vector256.IsHardwareAccelerated || length < Step)
+        var vectorEnd = length - length % Lanes;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        for (var i = 0; i < vectorEnd; i += Lanes)
         {
-            results[0] = OneOf(row, bfloat16, x0);
-            results[1] = OneOf(row, bfloat16, x1);
-            results[2] = OneOf(row, bfloat16, x2);
-            results[3] = OneOf(row, bfloat16, x3);
-            return;
+            var x0 = Vector256.Load(x + i);
+            var x1 = Vector256.Load(x + length + i);
+            var x2 = Vector256.Load(x + 2 * length + i);
+            var x3 = Vector256.Load(x + 3 * length + i);
+
+            var w0 = LoadRow(rows, bfloat16, i);
+            a00 = Vector256.FusedMultiplyAdd(w0, x0, a00);
+            a01 = Vector256.FusedMultiplyAdd(w0, x1, a01);
+            a02 = Vector256.FusedMultiplyAdd(w0, x2, a02);
+            a03 = Vector256.FusedMultiplyAdd(w0, x3, a03);
+
+            var w1 = LoadRow(rows + rowBytes, bfloat16, i);
+            a10 = Vector256.FusedMultiplyAdd(w1, x0, a10);
+            a11 = Vector256.FusedMultiplyAdd(w1, x1, a11);
+            a12 = Vector256.FusedMultiplyAdd(w1, x2, a12);
+            a13 = Vector256.FusedMultiplyAdd(w1, x3, a13);
+
+            var w2 = LoadRow(rows + 2 * rowBytes, bfloat16, i);
+            a20 = Vector256.FusedMultiplyAdd(w2, x0, a20);
+            a21 = Vector256.FusedMultiplyAdd(w2, x1, a21);
+            a22 = Vector256.FusedMultiplyAdd(w2, x2, a22);
+            a23 = Vector256.FusedMultiplyAdd(w2, x3, a23);
+
+            var w3 = LoadRow(rows + 3 * rowBytes, bfloat16, i);
+            a30 = Vector256.FusedMultiplyAdd(w3, x0, a30);
+            a31 = Vector256.FusedMultiplyAdd(w3, x1, a31);
+            a32 = Vector256.FusedMultiplyAdd(w3, x2, a32);
+            a33 = Vector256.FusedMultiplyAdd(w3, x3, a33);
         }
 
-        ref var r0 = ref MemoryMarshal.GetReference(x0);
-        ref var r1 = ref MemoryMarshal.GetReference(x1);
-        ref var r2 = ref MemoryMarshal.GetReference(x2);
-        ref var r3 = ref MemoryMarshal.GetReference(x3);
-        ref var halves = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, ushort>(row));
-        ref var singles = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, float>(row));
-        Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default;
-        Vector256<float> a2 = default, b2 = default, a3 = default, b3 = default;
-        var i = 0;
-        for (; i <= length - Step; i += Step)
-        {
-            Vector256<float> low, high;
-            if (bfloat16)
-            {
-                (low, high) = WidenBFloat16(ref halves, i);
-            }
-            else
-            {
-                low = Vector256.LoadUnsafe(ref singles, (nuint)i);
-                high = Vector256.LoadUnsafe(ref singles, (nuint)(i + 8));
-            }
-
-            a0 = Vector256.FusedMultiplyAdd(low, Vector256.LoadUnsafe(ref r0, (nuint)i), a0);
-            b0 = Vector256.FusedMultiplyAdd(high, Vector256.LoadUnsafe(ref r0, (nuint)(i + 8)), b0);
-            a1 = Vector256.FusedMultiplyAdd(low, Vector256.LoadUnsafe(ref r1, (nuint)i), a1);
-            b1 = Vector256.FusedMultiplyAdd(high, Vector256.LoadUnsafe(ref r1, (nuint)(i + 8)), b1);
-            a2 = Vector256.FusedMultiplyAdd(low, Vector256.LoadUnsafe(ref r2, (nuint)i), a2);
-            b2 = Vector256.FusedMultiplyAdd(high, Vector256.LoadUnsafe(ref r2, (nuint)(i + 8)), b2);
-            a3 = Vector256.FusedMultiplyAdd(low, Vector256.LoadUnsafe(ref r3, (nuint)i), a3);
-            b3 = Vector256.FusedMultiplyAdd(high, Vector256.LoadUnsafe(ref r3, (nuint)(i + 8)), b3);
-        }
-
-        results[0] = Vector256.Sum(a0 + b0);
-        results[1] = Vector256.Sum(a1 + b1);
-        results[2] = Vector256.Sum(a2 + b2);
-        results[3] = Vector256.Sum(a3 + b3);
-        for (; i < length; i++)
-        {
-            var weight = bfloat16 ? Widen.BFloat16ToSingle(Unsafe.Add(ref halves, i)) : Unsafe.Add(ref singles, i);
-            results[0] = MathF.FusedMultiplyAdd(weight, x0[i], results[0]);
-            results[1] = MathF.FusedMultiplyAdd(weight, x1[i], results[1]);
-            results[2] = MathF.FusedMultiplyAdd(weight, x2[i], results[2]);
-            results[3] = MathF.FusedMultiplyAdd(weight, x3[i], results[3]);
-        }
+        Store(rows, rowBytes, bfloat16, x, length, vectorEnd, y, yStride, 0, a00, a01, a02, a03);
+        Store(rows, rowBytes, bfloat16, x, length, vectorEnd, y, yStride, 1, a10, a11, a12, a13);
+        Store(rows, rowBytes, bfloat16, x, length, vectorEnd, y, yStride, 2, a20, a21, a22, a23);
+        Store(rows, rowBytes, bfloat16, x, length, vectorEnd, y, yStride, 3, a30, a31, a32, a33);
     }
 
-    private static float OneOf(ReadOnlySpan<byte> row, bool bfloat16, ReadOnlySpan<float> x) => bfloat16
-        ? BFloat16(MemoryMarshal.Cast<byte, ushort>(row), x)
-        : Single(MemoryMarshal.Cast<byte, float>(row), x);
+    // Reduces row r's four accumulators, finishing each with the scalar tail in the canonical order.
+    private static void Store(byte* rows, int rowBytes, bool bfloat16, float* x, int length, int vectorEnd, float* y, int yStride,
+        int r, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, Vector256<float> t3)
+    {
+        var row = rows + r * rowBytes;
+        y[r] = Tail(row, bfloat16, x, vectorEnd, length, Vector256.Sum(t0));
+        y[yStride + r] = Tail(row, bfloat16, x + length, vectorEnd, length, Vector256.Sum(t1));
+        y[2 * yStride + r] = Tail(row, bfloat16, x + 2 * length, vectorEnd, length, Vector256.Sum(t2));
+        y[3 * yStride + r] = Tail(row, bfloat16, x + 3 * length, vectorEnd, length, Vector256.Sum(t3));
+    }
+
+    private static float Tail(byte* row, bool bfloat16, float* x, int start, int length, float sum)
+    {
+        for (var i = start; i < length; i++)
+        {
+            var weight = bfloat16 ? Widen.BFloat16ToSingle(((ushort*)row)[i]) : ((float*)row)[i];
+            sum = MathF.FusedMultiplyAdd(weight, x[i], sum);
+        }
+
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LoadRow(byte* row, bool bfloat16, int offset) => bfloat16
+        ? (Vector256.WidenLower(Vector128.Load((ushort*)row + offset).ToVector256Unsafe()) << 16).AsSingle()
+        : Vector256.Load((float*)row + offset);
 
     // BF16 is the upper half of an F32, so widening is a 16-bit left shift of the bits.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> Low, Vector256<float> High) WidenBFloat16(ref ushort weights, int offset)
-    {
-        var halves = Vector256.LoadUnsafe(ref weights, (nuint)offset);
-        return ((Vector256.WidenLower(halves) << 16).AsSingle(), (Vector256.WidenUpper(halves) << 16).AsSingle());
-    }
+    private static Vector256<float> WidenBFloat16(ref ushort weights, int offset) =>
+        (Vector256.WidenLower(Vector128.LoadUnsafe(ref weights, (nuint)offset).ToVector256Unsafe()) << 16).AsSingle();
 }

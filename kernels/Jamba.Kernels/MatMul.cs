@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 
 namespace Jamba.Kernels;
@@ -53,9 +54,9 @@ public static unsafe class MatMul
         }
     }
 
-    // Each output element is one dot product of a weight row and an input row, computed the same way
-    // whatever n is, so a sequence gets bitwise the same result alone or inside a batch. The weight row
-    // stays in cache while it meets all n inputs.
+    // Each output element is one dot product of a weight row and an input row, summed in the same order
+    // whatever n is, so a sequence gets bitwise the same result alone or inside a batch. F32 and BF16
+    // weights go through 4 x 4 register blocks; the rows and inputs left over take the plain dot product.
     private static void ComputeRows(Weight w, float* x, int n, float* y, int rowStart, int rowEnd)
     {
         var inFeatures = w.Cols;
@@ -66,8 +67,32 @@ public static unsafe class MatMul
             return;
         }
 
+        var r = rowStart;
+        if (Vector256.IsHardwareAccelerated && w is HostWeight { Type: DType.F32 or DType.BF16 } host && n >= 4)
+        {
+            var bfloat16 = host.Type == DType.BF16;
+            var rowBytes = inFeatures * host.Type.ByteSize();
+            var blockedTokens = n - n % 4;
+            for (; r + 4 <= rowEnd; r += 4)
+            {
+                var rows = host.Data + (long)r * rowBytes;
+                for (var t = 0; t < blockedTokens; t += 4)
+                {
+                    Dot.Block4x4(rows, rowBytes, bfloat16, x + (long)t * inFeatures, inFeatures, y + (long)t * outFeatures + r, outFeatures);
+                }
+
+                for (var t = blockedTokens; t < n; t++)
+                {
+                    for (var k = 0; k < 4; k++)
+                    {
+                        y[(long)t * outFeatures + r + k] = RowDot(w, r + k, Input(x, t, inFeatures));
+                    }
+                }
+            }
+        }
+
         Span<float> four = stackalloc float[4];
-        for (var r = rowStart; r < rowEnd; r++)
+        for (; r < rowEnd; r++)
         {
             var t = 0;
             if (w is Int8Weight int8)
@@ -75,20 +100,6 @@ public static unsafe class MatMul
                 for (; t + 4 <= n; t += 4)
                 {
                     int8.Dot4(r, Input(x, t, inFeatures), Input(x, t + 1, inFeatures),
-                        Input(x, t + 2, inFeatures), Input(x, t + 3, inFeatures), four);
-                    for (var k = 0; k < 4; k++)
-                    {
-                        y[(long)(t + k) * outFeatures + r] = four[k];
-                    }
-                }
-            }
-            else if (w is HostWeight { Type: DType.F32 or DType.BF16 } host)
-            {
-                var row = host.RowBytes(r);
-                var bfloat16 = host.Type == DType.BF16;
-                for (; t + 4 <= n; t += 4)
-                {
-                    Dot.Four(row, bfloat16, Input(x, t, inFeatures), Input(x, t + 1, inFeatures),
                         Input(x, t + 2, inFeatures), Input(x, t + 3, inFeatures), four);
                     for (var k = 0; k < 4; k++)
                     {

@@ -32,23 +32,34 @@ public class VectorPathTests
     [InlineData(37, false)]
     [InlineData(37, true)]
     [InlineData(1024, true)]
-    public void Four_inputs_equal_one_at_a_time_bitwise(int length, bool bfloat16)
+    public unsafe void Block4x4_equals_one_at_a_time_bitwise(int length, bool bfloat16)
     {
-        var values = RandomValues(length, 12);
-        var row = bfloat16
+        var values = RandomValues(4 * length, 12);
+        var rows = bfloat16
             ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.Select(Widen.SingleToBFloat16).ToArray().AsSpan()).ToArray()
             : System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        var inputs = Enumerable.Range(0, 4).Select(k => RandomValues(length, 20 + k)).ToArray();
-        var four = new float[4];
+        var rowBytes = rows.Length / 4;
+        var inputs = RandomValues(4 * length, 20);
+        var block = new float[4 * 4];
 
-        Dot.Four(row, bfloat16, inputs[0], inputs[1], inputs[2], inputs[3], four);
-
-        for (var k = 0; k < 4; k++)
+        fixed (byte* w = rows)
+        fixed (float* x = inputs)
+        fixed (float* y = block)
         {
-            var single = bfloat16
-                ? Dot.BFloat16(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(row), inputs[k])
-                : Dot.Single(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(row), inputs[k]);
-            Assert.Equal(single, four[k]);
+            Dot.Block4x4(w, rowBytes, bfloat16, x, length, y, yStride: 4);
+        }
+
+        for (var t = 0; t < 4; t++)
+        {
+            for (var r = 0; r < 4; r++)
+            {
+                var row = rows.AsSpan(r * rowBytes, rowBytes);
+                var input = inputs.AsSpan(t * length, length);
+                var single = bfloat16
+                    ? Dot.BFloat16(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(row), input)
+                    : Dot.Single(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(row), input);
+                Assert.Equal(single, block[t * 4 + r]);
+            }
         }
     }
 
