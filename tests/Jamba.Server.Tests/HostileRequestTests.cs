@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Jamba.Server.Tests;
+
+/// <summary>Requests a careless or hostile client sends: each gets a 4xx naming the problem and leaves the service serving.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class HostileRequestTests(ServerFixture fixture)
+{
+    private HttpClient Client => fixture.Client;
+
+    /// <summary>Bodies that are valid JSON syntax but contain strings no .NET string can represent.</summary>
+    public static TheoryData<string, byte[], string?> UndecodableStrings => new()
+    {
+        { "/v1/completions", """{"prompt":"a\ud800b"}"""u8.ToArray(), "prompt" },
+        { "/v1/completions", Utf8("{\"prompt\":\"", [0xFF, 0xFE], "\",\"max_tokens\":2}"), "prompt" },
+        { "/v1/completions", Utf8("{\"prompt\":\"x\",\"stop\":[\"", [0xC3], "\"]}"), "stop" },
+        { "/v1/completions", """{"prompt":"x","model":"\udc00"}"""u8.ToArray(), "model" },
+        { "/v1/completions", """{"prompt":"x","user":"\ud800"}"""u8.ToArray(), "user" },
+        { "/v1/completions", Utf8("{\"prompt\":\"x\",\"", [0xFF], "\":1}"), null },
+        { "/v1/sessions", """{"\ud800":true}"""u8.ToArray(), null },
+    };
+
+    [Theory]
+    [MemberData(nameof(UndecodableStrings))]
+    public async Task UndecodableStringGets400(string path, byte[] body, string? param)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await Client.PostAsync(path, content);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        ApiClient.AssertError(response, error, HttpStatusCode.BadRequest, param, "invalid_encoding");
+    }
+
+    private static byte[] Utf8(string before, byte[] raw, string after) =>
+        [.. Encoding.UTF8.GetBytes(before), .. raw, .. Encoding.UTF8.GetBytes(after)];
+}
