@@ -36,6 +36,15 @@ public sealed class HostileRequestTests(ServerFixture fixture)
         ApiClient.AssertError(response, error, HttpStatusCode.BadRequest, param, "invalid_encoding");
     }
 
+    [Fact]
+    public async Task MaxTokensNearIntMaxGets400()
+    {
+        // The prompt plus int.MaxValue overflows a 32-bit sum, which must not slip past the context check.
+        var (response, error) = await ApiClient.PostAsync(Client, "/v1/completions", new { prompt = "x", max_tokens = int.MaxValue });
+
+        ApiClient.AssertError(response, error, HttpStatusCode.BadRequest, "max_tokens", "context_length_exceeded");
+    }
+
     private static byte[] Utf8(string before, byte[] raw, string after) =>
         [.. Encoding.UTF8.GetBytes(before), .. raw, .. Encoding.UTF8.GetBytes(after)];
 }
