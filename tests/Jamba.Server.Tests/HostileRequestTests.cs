@@ -45,6 +45,30 @@ public sealed class HostileRequestTests(ServerFixture fixture)
         ApiClient.AssertError(response, error, HttpStatusCode.BadRequest, "max_tokens", "context_length_exceeded");
     }
 
+    [Fact]
+    public async Task BusySessionGets409()
+    {
+        var session = await ApiClient.CompleteAsync(Client, new { pinned = false }, "/v1/sessions");
+        var path = $"/v1/sessions/{session["id"]!.GetValue<string>()}/completions";
+
+        // Greedy decoding of this prompt runs for over two hundred tokens before EOS.
+        using var running = await ApiClient.StartStreamAsync(Client, new { prompt = "And God said", max_tokens = 1000, temperature = 0, stream = true }, path);
+        await using var events = ApiClient.ReadEventsAsync(running).GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync(), "the first generation sent no chunk");
+
+        var (response, error) = await ApiClient.PostAsync(Client, path, new { prompt = " And", max_tokens = 2, temperature = 0 });
+
+        ApiClient.AssertError(response, error, HttpStatusCode.Conflict, "session_id", "session_busy");
+
+        // The session takes requests again once the first generation has ended.
+        while (await events.MoveNextAsync())
+        {
+        }
+
+        var after = await ApiClient.CompleteAsync(Client, new { prompt = " And", max_tokens = 2, temperature = 0 }, path);
+        Assert.Equal(2, ApiClient.TokenIds(after).Length);
+    }
+
     private static byte[] Utf8(string before, byte[] raw, string after) =>
         [.. Encoding.UTF8.GetBytes(before), .. raw, .. Encoding.UTF8.GetBytes(after)];
 }
