@@ -19,8 +19,9 @@ public interface IInferenceCluster
 
     /// <summary>
     /// Appends the prompt to the session (or to a new one-off sequence when SessionId is null) and
-    /// streams the generated tokens. Cancelling the token stops generation and frees the batch slot;
-    /// the session keeps the tokens generated so far.
+    /// streams the generated tokens. Cancelling the token or disposing the enumerator early stops
+    /// generation and frees the batch slot. The session then keeps only the tokens the caller took, and
+    /// its next request waits until the stopped one has left the batch.
     /// </summary>
     /// <exception cref="SessionNotFoundException">no session has the request's id.</exception>
     /// <exception cref="QueueFullException">the admission queue is full.</exception>

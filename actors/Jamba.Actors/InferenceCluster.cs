@@ -77,15 +77,28 @@ internal sealed class InferenceCluster : IInferenceCluster
             var start = new StartGeneration(sessionId, Guid.NewGuid().ToString("N"), request.PromptIds,
                 WireSampling.From(request.Sampling), request.MaxNewTokens, request.StopAtEos, request.TopLogprobs);
             var receiver = _system.ActorOf(Props.Create(() => new StreamReceiverActor(channel.Writer, _sequences, start)));
+            var tokensTaken = 0;
+            var ended = false;
             try
             {
                 await foreach (var tokenEvent in channel.Reader.ReadAllAsync(cancellationToken))
                 {
+                    tokensTaken++;
+                    ended = tokenEvent.FinishReason is not null;
                     yield return tokenEvent;
                 }
+
+                ended = true;
             }
             finally
             {
+                // The batcher runs ahead of the caller, so a caller that stops early leaves tokens it never took,
+                // and the session drops them. This goes out before the receiver stops, so it arrives ahead of a next request.
+                if (!ended && request.SessionId is not null)
+                {
+                    _sequences.Tell(new StreamStopped(sessionId, start.RequestId, tokensTaken));
+                }
+
                 // Stopping the receiver cancels the generation at the batcher, which watches it.
                 _system.Stop(receiver);
             }

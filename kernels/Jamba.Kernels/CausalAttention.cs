@@ -33,7 +33,7 @@ public static class CausalAttention
         }
 
         TensorPrimitives.Multiply(probabilities, scale, probabilities);
-        TensorPrimitives.SoftMax(probabilities, probabilities);
+        Ops.Softmax(probabilities);
 
         if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0)
         {

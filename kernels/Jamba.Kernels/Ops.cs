@@ -77,7 +77,15 @@ public static class Ops
 
     private const float SoftplusThreshold = 20f;
 
-    public static void Softmax(Span<float> x) => TensorPrimitives.SoftMax(x, x);
+    /// <summary>
+    /// Replaces x with softmax(x). The max is subtracted first, because TensorPrimitives.SoftMax does not
+    /// subtract it, and exp of an input above about 88 overflows a float and turns the result into NaN.
+    /// </summary>
+    public static void Softmax(Span<float> x)
+    {
+        TensorPrimitives.Subtract(x, TensorPrimitives.Max(x), x);
+        TensorPrimitives.SoftMax(x, x);
+    }
 
     public static void Add(Span<float> destination, ReadOnlySpan<float> source) =>
         TensorPrimitives.Add(destination, source, destination);

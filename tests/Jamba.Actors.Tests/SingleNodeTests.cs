@@ -123,6 +123,35 @@ public sealed class SingleNodeTests
     }
 
     [Fact]
+    public async Task Stopped_stream_keeps_only_taken_tokens()
+    {
+        await using var cluster = await TestCluster.StartAsync(TestPaths.TinyMoe, [AllRoles]);
+        var session = await cluster.Inference.CreateSessionAsync(pinned: false, CancellationToken.None);
+        var takenIds = new List<int>();
+
+        var request = new GenerateRequest(session.Id, Prompt[..8], SamplingOptions.Greedy, 4000, StopAtEos: false);
+        await foreach (var tokenEvent in cluster.Inference.GenerateAsync(request, CancellationToken.None))
+        {
+            takenIds.Add(tokenEvent.TokenId);
+            if (takenIds.Count == 3)
+            {
+                // The batcher keeps sampling and feeding tokens that the caller never takes.
+                await Task.Delay(300);
+                break;
+            }
+        }
+
+        // The next turn waits for the stopped request to leave the batch instead of finding the session busy.
+        var (next, _) = await EngineReference.GenerateAsync(cluster.Inference, session.Id, Prompt[8..], 4);
+
+        var whole = Prompt[..8].Concat(takenIds).Concat(Prompt[8..]).ToArray();
+        Assert.Equal(EngineReference.Greedy(TestPaths.TinyMoe, whole, 4), next);
+        var info = await cluster.Inference.GetSessionAsync(session.Id, CancellationToken.None);
+        Assert.NotNull(info);
+        Assert.Equal(whole.Length + 4, info.Tokens);
+    }
+
+    [Fact]
     public async Task Unknown_session_is_reported()
     {
         await using var cluster = await TestCluster.StartAsync(TestPaths.TinyMoe, [AllRoles]);

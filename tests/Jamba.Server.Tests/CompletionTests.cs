@@ -45,6 +45,19 @@ public sealed class CompletionTests(ServerFixture fixture)
         Assert.Equal(tokenizer.Decode(ApiClient.TokenIds(fromIds)).TrimStart(), ApiClient.Text(fromIds).TrimStart());
     }
 
+    [Theory]
+    [InlineData(1e-6)]
+    [InlineData(1e-40)]
+    public async Task NearZeroTemperatureMatchesGreedy(double temperature)
+    {
+        var greedy = await ApiClient.CompleteAsync(Client, new { prompt = "In the beginning", max_tokens = 12, temperature = 0 });
+
+        // Logits over such a temperature leave float range, which must not turn the distribution into NaN.
+        var cold = await ApiClient.CompleteAsync(Client, new { prompt = "In the beginning", max_tokens = 12, temperature, seed = 3 });
+
+        Assert.Equal(ApiClient.TokenIds(greedy), ApiClient.TokenIds(cold));
+    }
+
     [Fact]
     public async Task SeededSamplingIsRepeatable()
     {

@@ -64,6 +64,18 @@ public sealed class ServerOptionsTests
         Assert.Equal(100, Read(("MaxContextTokens", "100")).ContextTokens(262144));
     }
 
+    [Fact]
+    public void ContextAboveModelLimitIsRejected()
+    {
+        // The cluster rejects sequences past max_position_embeddings, so a larger limit would let requests through to fail there.
+        var options = Read(("MaxContextTokens", "8192"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => options.ContextTokens(4096));
+
+        Assert.StartsWith("MaxContextTokens:", error.Message);
+        Assert.Contains("4096", error.Message);
+    }
+
     [Theory]
     [InlineData("AkkaPort", "70000")]
     [InlineData("MaxBatchSequences", "0")]

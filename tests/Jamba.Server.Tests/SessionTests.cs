@@ -92,5 +92,54 @@ public sealed class SessionTests(ServerFixture fixture)
         Assert.False(session["pinned"]!.GetValue<bool>());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StopStringLeavesOnlyReportedTokens(bool stream)
+    {
+        int[] first = Tokenizer.Encode("In the beginning");
+        int[] second = Tokenizer.Encode(" And God said")[1..];
+
+        // The cluster may generate past the stop string before the server stops it; repeats catch that race.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var id = await CreateSessionAsync(pinned: false);
+            var path = $"/v1/sessions/{id}/completions";
+
+            var stopped = await StopAtCrownAsync(path, first, stream);
+            var next = await ApiClient.CompleteAsync(Client, new { prompt = second, max_tokens = 4, temperature = 0 }, path);
+
+            int[] history = [.. first, .. stopped, .. second];
+            var whole = await ApiClient.CompleteAsync(Client, new { prompt = history, max_tokens = 4, temperature = 0 });
+            var session = JsonNode.Parse(await Client.GetStringAsync($"/v1/sessions/{id}"))!;
+            Assert.Equal(history.Length + 4, session["tokens"]!.GetValue<int>());
+            Assert.Equal(ApiClient.TokenIds(whole), ApiClient.TokenIds(next));
+        }
+    }
+
+    /// <summary>Runs a greedy turn that the stop string "crown" ends, and returns the token ids the response reported.</summary>
+    private async Task<int[]> StopAtCrownAsync(string path, int[] prompt, bool stream)
+    {
+        var body = new { prompt, max_tokens = 200, temperature = 0, stop = new[] { "crown" }, stream };
+        if (!stream)
+        {
+            var completion = await ApiClient.CompleteAsync(Client, body, path);
+            Assert.Equal("stop", ApiClient.FinishReason(completion));
+            return ApiClient.TokenIds(completion);
+        }
+
+        using var response = await ApiClient.StartStreamAsync(Client, body, path);
+        var ids = new List<int>();
+        string? finishReason = null;
+        await foreach (var chunk in ApiClient.ReadEventsAsync(response))
+        {
+            ids.AddRange(ApiClient.TokenIds(chunk));
+            finishReason ??= ApiClient.FinishReason(chunk);
+        }
+
+        Assert.Equal("stop", finishReason);
+        return [.. ids];
+    }
+
     private static int Computed(JsonNode completion) => completion["usage"]!["prompt_tokens_computed"]!.GetValue<int>();
 }

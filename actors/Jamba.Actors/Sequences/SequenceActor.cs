@@ -23,6 +23,8 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
     private long _stateBytes;
     private string? _runningRequest;
     private int _runningPromptLength;
+    private StreamStopped? _stoppedStream;
+    private (string RequestId, int Generated)? _lastEnded;
     private bool _stateLost;
     private bool _created;
 
@@ -46,6 +48,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
             Sender.Tell(new GenerationRejected(m.RequestId, RejectionKind.SessionNotFound, $"session '{_sessionId}' not found", 0));
             Passivate();
         });
+        Receive<StreamStopped>(_ => Passivate());
         Receive<ISequenceMessage>(_ =>
         {
             Sender.Tell(new SessionMissing(_sessionId));
@@ -144,6 +147,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         Receive<CreateSession>(_ => Sender.Tell(new SessionRequestFailed(_sessionId, $"session '{_sessionId}' already exists")));
         Receive<ImportSession>(_ => Sender.Tell(new SessionRequestFailed(_sessionId, $"session '{_sessionId}' already exists")));
         Receive<StartGeneration>(Start);
+        Receive<StreamStopped>(OnStreamStopped);
         Receive<JobEnded>(OnJobEnded);
         Receive<DeleteSession>(_ =>
         {
@@ -164,6 +168,14 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
 
     private void Start(StartGeneration request)
     {
+        if (_runningRequest is not null && _stoppedStream?.RequestId == _runningRequest)
+        {
+            // The caller has already stopped reading the running request, which ends at the next step.
+            // A client's next turn waits for it instead of getting "busy".
+            Stash.Stash();
+            return;
+        }
+
         var error = Validate(request);
         if (error is not null)
         {
@@ -189,6 +201,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         var job = new GenerationJob(_sessionId, request.RequestId, stream, Self, pending, request.Sampling.ToOptions(),
             request.MaxNewTokens, request.StopAtEos, request.TopLogprobs, _context.Plan.Config.MaxPositionEmbeddings, _computed);
         _runningRequest = request.RequestId;
+        _lastEnded = null;
         SetReceiveTimeout(null);
         _context.Batcher.Tell(new EnqueueJob(job));
     }
@@ -273,6 +286,16 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
             _stateBytes = 0;
         }
 
+        if (_stoppedStream?.RequestId == ended.RequestId)
+        {
+            DropUntaken(ended.Generated.Length - _stoppedStream.TokensTaken);
+            _stoppedStream = null;
+        }
+        else
+        {
+            _lastEnded = (ended.RequestId, ended.Generated.Length);
+        }
+
         _context.Tracker.Tell(new SessionTracked(_sessionId, _pinned, _stateBytes));
         if (ended.FinalMessage is not null)
         {
@@ -280,6 +303,46 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         }
 
         ArmIdleTimeout();
+        Stash.UnstashAll();
+    }
+
+    // The caller's stop may arrive before or after the batcher has ended its request.
+    private void OnStreamStopped(StreamStopped stopped)
+    {
+        if (stopped.RequestId == _runningRequest)
+        {
+            _stoppedStream = stopped;
+            return;
+        }
+
+        if (_lastEnded is { } last && last.RequestId == stopped.RequestId)
+        {
+            _lastEnded = null;
+            DropUntaken(last.Generated - stopped.TokensTaken);
+            _context.Tracker.Tell(new SessionTracked(_sessionId, _pinned, _stateBytes));
+        }
+    }
+
+    // Removes the last generated tokens, which the caller never took, from the history.
+    private void DropUntaken(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        _history.RemoveRange(_history.Count - count, count);
+        if (_computed > _history.Count)
+        {
+            // The state has already run some dropped tokens, and a Mamba state cannot be rewound, so the
+            // next request recomputes the history.
+            _context.Logger.LogInformation(
+                "Session {SessionId} dropped {Count} generated tokens its caller never took; the next request recomputes its {Tokens} tokens",
+                _sessionId, count, _history.Count);
+            _stateLost = true;
+            _computed = 0;
+            _stateBytes = 0;
+        }
     }
 
     // Replaces the session's slot in every layer group with a fresh one before the request runs.
@@ -379,6 +442,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
                 });
                 Receive<StartGeneration>(m =>
                     Sender.Tell(new GenerationRejected(m.RequestId, RejectionKind.SessionNotFound, $"session '{_sessionId}' not found", 0)));
+                Receive<StreamStopped>(_ => { });
                 Receive<ISequenceMessage>(_ => Sender.Tell(new SessionMissing(_sessionId)));
             });
             return;
@@ -392,6 +456,9 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         _runningRequest = null;
         FreeSlots();
         BecomeGone();
+
+        // Requests stashed behind a stopped stream now get "not found".
+        Stash.UnstashAll();
     }
 
     // Until the shard stops it, a deleted or failed entity replies as if the session did not exist.
@@ -401,6 +468,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         {
             Receive<StartGeneration>(m =>
                 Sender.Tell(new GenerationRejected(m.RequestId, RejectionKind.SessionNotFound, $"session '{_sessionId}' not found", 0)));
+            Receive<StreamStopped>(_ => { });
             Receive<ISequenceMessage>(_ => Sender.Tell(new SessionMissing(_sessionId)));
         });
         Passivate();

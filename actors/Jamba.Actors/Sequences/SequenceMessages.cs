@@ -30,6 +30,16 @@ public sealed record StartGeneration(
     [property: Key(5)] bool StopAtEos,
     [property: Key(6)] int TopLogprobs) : ISequenceMessage;
 
+/// <summary>
+/// The caller stopped reading a generation after <paramref name="TokensTaken"/> tokens, at a stop string or
+/// because its client left. The session keeps only those tokens, so its history is what the caller saw.
+/// </summary>
+[MessagePackObject]
+public sealed record StreamStopped(
+    [property: Key(0)] string SessionId,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int TokensTaken) : ISequenceMessage;
+
 [MessagePackObject]
 public sealed record ExportSession([property: Key(0)] string SessionId) : ISequenceMessage;
 

@@ -43,6 +43,7 @@ public static class WireCatalog
         (typeof(SessionRequestFailed), "session-failed", 1),
 
         (typeof(StartGeneration), "generate", 1),
+        (typeof(StreamStopped), "generate-stream-stopped", 1),
         (typeof(GenerationAccepted), "generate-accepted", 1),
         (typeof(GenerationRejected), "generate-rejected", 1),
         (typeof(TokenGenerated), "token", 1),

@@ -29,10 +29,13 @@ public sealed class Sampler
         var keys = order.Select(i => values[i]).ToArray();
         var count = _options.TopK > 0 ? Math.Min(_options.TopK, order.Length) : order.Length;
 
+        // The max logit (keys[0]) is subtracted first, because TensorPrimitives.SoftMax does not subtract it.
+        // Otherwise a logit over temperature above about 88 overflows exp, and the probabilities become NaN.
+        // With the shift, a tiny temperature sends every other token to -infinity.
         var probabilities = new float[count];
         for (var i = 0; i < count; i++)
         {
-            probabilities[i] = keys[i] / _options.Temperature;
+            probabilities[i] = (keys[i] - keys[0]) / _options.Temperature;
         }
 
         TensorPrimitives.SoftMax(probabilities, probabilities);

@@ -18,6 +18,9 @@ public sealed record ApiError(int Status, string Message, string Type, string? P
     public static ApiError NotFound(string message, string? param = null) =>
         new(StatusCodes.Status404NotFound, message, "invalid_request_error", param, "not_found");
 
+    public static ApiError SessionBusy(string message) =>
+        new(StatusCodes.Status409Conflict, message, "invalid_request_error", "session_id", "session_busy");
+
     public static ApiError QueueFull(string message, int retryAfterSeconds) =>
         new(StatusCodes.Status429TooManyRequests, message, "rate_limit_error", null, "queue_full") { RetryAfterSeconds = retryAfterSeconds };
 

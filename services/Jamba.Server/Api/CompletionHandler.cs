@@ -81,6 +81,17 @@ public sealed class CompletionHandler(
             logger.LogInformation("Completion rejected: session {SessionId} was deleted or passivated before admission", e.SessionId);
             await ApiError.NotFound($"Session '{e.SessionId}' not found", "session_id").ToResult().ExecuteAsync(context);
         }
+        catch (ArgumentException e) when (!context.Response.HasStarted)
+        {
+            // The cluster checks the request again on admission, against the session as it is by then.
+            logger.LogInformation("Completion {CompletionId} rejected by the cluster: {Reason}", prepared.Id, e.Message);
+            await ApiError.InvalidRequest(e.Message).ToResult().ExecuteAsync(context);
+        }
+        catch (SessionBusyException e)
+        {
+            logger.LogInformation("Completion rejected: session {SessionId} is still generating another request", e.SessionId);
+            await ApiError.SessionBusy($"Session '{e.SessionId}' is still generating another request; send the next one when it has finished").ToResult().ExecuteAsync(context);
+        }
         catch (Exception e) when (!context.Response.HasStarted)
         {
             logger.LogError(e, "Completion {CompletionId} failed", prepared.Id);

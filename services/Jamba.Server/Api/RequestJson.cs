@@ -32,7 +32,73 @@ public static class RequestJson
             return (null, ApiError.InvalidRequest($"The request body must be a JSON object, got {kind}", code: "invalid_json"));
         }
 
+        if (FindUndecodableString(document.RootElement, null) is { } undecodable)
+        {
+            document.Dispose();
+            return (null, undecodable);
+        }
+
         return (document, null);
+    }
+
+    /// <summary>
+    /// Returns a 400 for the first string or property name that cannot become a .NET string: invalid UTF-8
+    /// bytes or an escaped lone surrogate (\ud800). The parser accepts both, and reading them later throws.
+    /// </summary>
+    /// <param name="field">The top-level field the value belongs to, which the error names; null at the root.</param>
+    private static ApiError? FindUndecodableString(JsonElement value, string? field)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Decodes(() => value.GetString())
+                    ? null
+                    : ApiError.InvalidRequest($"{field}: the string is not valid Unicode (invalid UTF-8 or a lone surrogate)", field, "invalid_encoding");
+
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (FindUndecodableString(item, field) is { } error)
+                    {
+                        return error;
+                    }
+                }
+
+                return null;
+
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (!Decodes(() => property.Name))
+                    {
+                        var where = field is null ? "" : $" in {field}";
+                        return ApiError.InvalidRequest($"A field name{where} is not valid Unicode (invalid UTF-8 or a lone surrogate)", field, "invalid_encoding");
+                    }
+
+                    if (FindUndecodableString(property.Value, field ?? property.Name) is { } error)
+                    {
+                        return error;
+                    }
+                }
+
+                return null;
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool Decodes(Func<string?> read)
+    {
+        try
+        {
+            read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     public static string? OptionalString(JsonElement value, string name) => value.ValueKind switch

@@ -85,8 +85,17 @@ public sealed record ServerOptions
     }
 
     /// <summary>The context limit: MaxContextTokens when set, else the model's max_position_embeddings capped at <see cref="DefaultMaxContextTokens"/>.</summary>
-    public int ContextTokens(int maxPositionEmbeddings) =>
-        MaxContextTokens ?? Math.Min(maxPositionEmbeddings, DefaultMaxContextTokens);
+    /// <exception cref="InvalidOperationException">MaxContextTokens exceeds max_position_embeddings, the longest sequence the cluster runs.</exception>
+    public int ContextTokens(int maxPositionEmbeddings)
+    {
+        if (MaxContextTokens > maxPositionEmbeddings)
+        {
+            throw new InvalidOperationException(
+                $"MaxContextTokens: {MaxContextTokens} exceeds the model's max_position_embeddings of {maxPositionEmbeddings}; set it to at most {maxPositionEmbeddings}");
+        }
+
+        return MaxContextTokens ?? Math.Min(maxPositionEmbeddings, DefaultMaxContextTokens);
+    }
 
     public ClusterNodeOptions ToClusterNodeOptions(IClusterMetrics metrics) => new()
     {

@@ -35,6 +35,7 @@ public sealed class CompletionRun(
             text.Append(Assembler.Finish("length"));
         }
 
+        await StopGenerationAsync();
         var choice = new CompletionChoice(text.ToString(), 0, Assembler.Logprobs(), Assembler.FinishReason, Assembler.TokenIds.ToArray());
         var response = Response([choice], Usage());
         await context.Response.WriteAsJsonAsync(response, ApiJson.Options, cancellationToken);
@@ -70,6 +71,8 @@ public sealed class CompletionRun(
             await writer.WriteAsync(Chunk(rest, [], null, Assembler.FinishReason), cancellationToken);
         }
 
+        await StopGenerationAsync();
+
         if (prepared.Request.IncludeUsage)
         {
             await writer.WriteAsync(Response([], Usage()), cancellationToken);
@@ -77,6 +80,12 @@ public sealed class CompletionRun(
 
         await writer.WriteDoneAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Stops the cluster's generation before the response ends. A stop string ends the completion while the
+    /// cluster may have generated more tokens, and the session drops those before the client can send its next turn.
+    /// </summary>
+    private async Task StopGenerationAsync() => await events.DisposeAsync();
 
     /// <summary>Yields the first event and then the rest, timing each.</summary>
     private async IAsyncEnumerable<TokenEvent> TokensAsync()

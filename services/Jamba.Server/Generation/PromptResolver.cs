@@ -36,11 +36,13 @@ public static class PromptResolver
                 "prompt"));
         }
 
-        if (promptEnd + maxTokens > model.ContextTokens)
+        // In 64 bits, so that a max_tokens near int.MaxValue cannot wrap the sum below the limit.
+        var requested = (long)promptEnd + maxTokens;
+        if (requested > model.ContextTokens)
         {
             return (null, ContextExceeded(
                 $"This model's maximum context length is {model.ContextTokens} tokens, but {promptEnd} prompt tokens" +
-                (historyTokens > 0 ? " (session included)" : "") + $" and max_tokens {maxTokens} request {promptEnd + maxTokens}; lower max_tokens",
+                (historyTokens > 0 ? " (session included)" : "") + $" and max_tokens {maxTokens} request {requested}; lower max_tokens",
                 "max_tokens"));
         }
 

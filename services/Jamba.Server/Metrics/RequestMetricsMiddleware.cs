@@ -14,14 +14,23 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, JambaMetrics 
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var failed = false;
         try
         {
             await next(context);
         }
+        catch
+        {
+            // The exception handler outside this middleware sends the 500 later, so the response still reads 200 here.
+            failed = true;
+            throw;
+        }
         finally
         {
             var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            var status = context.RequestAborted.IsCancellationRequested ? ClientClosedRequest : context.Response.StatusCode;
+            var status = context.RequestAborted.IsCancellationRequested ? ClientClosedRequest
+                : failed ? StatusCodes.Status500InternalServerError
+                : context.Response.StatusCode;
 
             metrics.Requests.WithLabels(endpoint, status.ToString(CultureInfo.InvariantCulture)).Inc();
             metrics.RequestDuration.WithLabels(endpoint).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
