@@ -10,16 +10,22 @@ public sealed class CpuBackend(WeightFormat format = WeightFormat.Stored) : ICom
 
     public WeightFormat Format => format;
 
+    private long _weightBytes;
+
+    /// <summary>Bytes of all weights prepared so far, in the format this backend keeps them.</summary>
+    public long WeightBytes => Interlocked.Read(ref _weightBytes);
+
     public string Name => format == WeightFormat.Stored ? "cpu" : $"cpu-{format.ToString().ToLowerInvariant()}";
 
     public Weight Prepare(Weight source, bool exact = false)
     {
-        if (exact)
-        {
-            return source;
-        }
+        var prepared = exact ? source : Convert(source);
+        Interlocked.Add(ref _weightBytes, prepared is Int8Weight int8 ? int8.StoredBytes : prepared.ByteCount);
+        return prepared;
+    }
 
-        return format switch
+    private Weight Convert(Weight source) =>
+        format switch
         {
             WeightFormat.Stored => source,
             WeightFormat.Int8 => Int8Weight.Quantize(source),
@@ -27,7 +33,6 @@ public sealed class CpuBackend(WeightFormat format = WeightFormat.Stored) : ICom
             WeightFormat.BF16 => source.Type == DType.BF16 ? source : HostWeight.Convert(source, DType.BF16),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown weight format"),
         };
-    }
 
     public void MatMul(Weight w, ReadOnlySpan<float> x, int n, Span<float> y) =>
         Jamba.Kernels.MatMul.Compute(w, x, n, y);

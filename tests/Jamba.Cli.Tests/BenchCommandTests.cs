@@ -50,6 +50,7 @@ public class BenchOptionsTests
         Assert.Equal("", result.Error);
         Assert.Contains("batched decode", result.Out);
         Assert.Contains("weights int8", result.Out);
+        Assert.Contains("weights in memory", result.Out);
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         var root = report.RootElement;
         var batches = root.GetProperty("batches").EnumerateArray().ToList();

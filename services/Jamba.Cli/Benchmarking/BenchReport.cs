@@ -14,6 +14,9 @@ public sealed record BenchReport(
     long PeakWorkingSetBytes,
     long StateBytesPerSequence)
 {
+    /// <summary>Bytes of the weight matrices as kept in memory (mapped or converted).</summary>
+    public long WeightBytes { get; init; }
+
     public IReadOnlyList<BatchResult> Batches { get; init; } = [];
 
     public IReadOnlyList<ContextResult> Contexts { get; init; } = [];
@@ -53,6 +56,7 @@ public sealed record BenchReport(
         WriteRow(output, "decode (tokens/s)", DecodeTokensPerSecond);
         WriteRow(output, "time to first token (ms)", TimeToFirstTokenMs);
         output.WriteLine();
+        output.WriteLine($"weights in memory    {Format.Bytes(WeightBytes)}");
         output.WriteLine($"peak memory          {Format.Bytes(PeakWorkingSetBytes)} (peak working set of the process)");
         output.WriteLine(
             $"state per sequence   {Format.Bytes(StateBytesPerSequence)} after {Settings.PromptTokens + Settings.GenerateTokens} tokens");

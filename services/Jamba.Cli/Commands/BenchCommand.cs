@@ -77,7 +77,8 @@ public static class BenchCommand
     {
         var logger = context.Logging.CreateLogger(typeof(BenchCommand));
         var storedTypes = WeightTypes(directory);
-        using var model = JambaModel.Load(directory, backend: new CpuBackend(format));
+        var backend = new CpuBackend(format);
+        using var model = JambaModel.Load(directory, backend: backend);
         var runner = new BenchRunner(model, settings);
         var measurements = Measurements(runner, settings);
 
@@ -89,6 +90,7 @@ public static class BenchCommand
         var samples = results[0].Cast<BenchSample>().ToList();
         var report = BenchReport.From(directory, weights, settings, MachineInfo.Current(), samples, PeakWorkingSet()) with
         {
+            WeightBytes = backend.WeightBytes,
             Batches = settings.Batches.Select((size, i) => new BatchResult(size, Summary.Of(Doubles(results[1 + i])))).ToList(),
             Contexts = settings.Contexts.Select((length, i) =>
             {
