@@ -78,12 +78,35 @@ public static class CausalAttention
         }
     }
 
+    // Σ_p probability[p] · V[p] in passes of 32 lanes over the positions: each pass keeps four
+    // accumulators in registers and reads two whole cache lines of every cached value row, instead of
+    // striding across all rows once per 8 lanes.
     private static void WeightedSumVector(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> values, int kvWidth, int kvOffset, Span<float> output)
     {
         var headDim = output.Length;
         ref var v = ref MemoryMarshal.GetReference(values);
         ref var o = ref MemoryMarshal.GetReference(output);
-        for (var i = 0; i < headDim; i += Vector256<float>.Count)
+        var i = 0;
+        for (; i + 4 * Vector256<float>.Count <= headDim; i += 4 * Vector256<float>.Count)
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (var position = 0; position < probabilities.Length; position++)
+            {
+                var weight = Vector256.Create(probabilities[position]);
+                var row = (nuint)(position * kvWidth + kvOffset + i);
+                s0 = Vector256.FusedMultiplyAdd(weight, Vector256.LoadUnsafe(ref v, row), s0);
+                s1 = Vector256.FusedMultiplyAdd(weight, Vector256.LoadUnsafe(ref v, row + 8), s1);
+                s2 = Vector256.FusedMultiplyAdd(weight, Vector256.LoadUnsafe(ref v, row + 16), s2);
+                s3 = Vector256.FusedMultiplyAdd(weight, Vector256.LoadUnsafe(ref v, row + 24), s3);
+            }
+
+            s0.StoreUnsafe(ref o, (nuint)i);
+            s1.StoreUnsafe(ref o, (nuint)(i + 8));
+            s2.StoreUnsafe(ref o, (nuint)(i + 16));
+            s3.StoreUnsafe(ref o, (nuint)(i + 24));
+        }
+
+        for (; i < headDim; i += Vector256<float>.Count)
         {
             var sum = Vector256<float>.Zero;
             for (var position = 0; position < probabilities.Length; position++)
