@@ -15,7 +15,11 @@ public sealed class StreamingTests(ServerFixture fixture)
 
         using var response = await ApiClient.StartStreamAsync(Client, new
         {
-            prompt = "In the beginning", max_tokens = 10, temperature = 0, stream = true, stream_options = new { include_usage = true },
+            prompt = "In the beginning",
+            max_tokens = 10,
+            temperature = 0,
+            stream = true,
+            stream_options = new { include_usage = true },
         });
         var chunks = new List<JsonNode>();
         await foreach (var chunk in ApiClient.ReadEventsAsync(response))

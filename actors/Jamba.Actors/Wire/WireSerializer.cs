@@ -1,6 +1,6 @@
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Event;
-using System.Runtime.Serialization;
 using Akka.Serialization;
 using MessagePack;
 
