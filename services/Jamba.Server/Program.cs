@@ -1,3 +1,5 @@
+using Akka.Hosting;
+using Jamba.Actors.Hosting;
 using Jamba.Actors.Placement;
 using Jamba.Engine.Loading;
 using Jamba.Server.Api;
@@ -32,7 +34,20 @@ catch (Exception e) when (e is InvalidOperationException or CheckpointException 
 builder.WebHost.UseUrls(options.Urls);
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(model);
-builder.Services.AddSingleton(new JambaMetrics(Prometheus.Metrics.DefaultRegistry));
+var metrics = new JambaMetrics(Prometheus.Metrics.DefaultRegistry);
+builder.Services.AddSingleton(metrics);
+
+// Akka.Hosting owns the "jamba" actor system: it starts it with the host and runs its coordinated
+// shutdown when the host stops. ClusterNodeService then joins the cluster and starts the node's actors.
+var nodeOptions = options.ToClusterNodeOptions(metrics);
+builder.Services.AddSingleton(nodeOptions);
+builder.Services.AddAkka(JambaClusterHost.SystemName, akka => akka
+    .AddHocon(JambaClusterHost.Configuration(nodeOptions), HoconAddMode.Prepend)
+    .ConfigureLoggers(loggers =>
+    {
+        loggers.ClearLoggers();
+        loggers.AddLoggerFactory();
+    }));
 builder.Services.AddSingleton<ClusterConnection>();
 builder.Services.AddSingleton<ClusterNodeService>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ClusterNodeService>());

@@ -11,7 +11,11 @@ internal static class AkkaConfig
     // NOTE: a session snapshot of one layer group larger than this cannot be exported across nodes.
     private const long MaxFrameBytes = 64L * 1024 * 1024;
 
-    public static Config Build(ClusterNodeOptions options)
+    /// <param name="withLogger">
+    /// Whether to route Akka's log events through <see cref="AkkaLoggerBridge"/>; a host that configures
+    /// Akka's loggers itself (Akka.Hosting) leaves them out.
+    /// </param>
+    public static Config Build(ClusterNodeOptions options, bool withLogger = true)
     {
         var roles = string.Join(", ", options.Roles.Select(Quote));
         var hocon = new StringBuilder();
@@ -20,7 +24,7 @@ internal static class AkkaConfig
             akka {
               loglevel = INFO
               stdout-loglevel = WARNING
-              loggers = ["{{typeof(AkkaLoggerBridge).AssemblyQualifiedShortName()}}"]
+              {{(withLogger ? $"loggers = [\"{typeof(AkkaLoggerBridge).AssemblyQualifiedShortName()}\"]" : "")}}
               actor {
                 provider = cluster
                 serializers { jamba-wire = "{{typeof(WireSerializer).AssemblyQualifiedShortName()}}" }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Cluster;
+using Akka.Configuration;
 using Jamba.Actors.Placement;
 using Jamba.Engine.Loading;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,45 @@ public static class JambaClusterHost
     {
         cancellationToken.ThrowIfCancellationRequested();
         Validate(options);
+        var setup = BootstrapSetup.Create().WithConfig(AkkaConfig.Build(options)).And(new LoggerFactorySetup(loggerFactory));
+        var system = ActorSystem.Create(SystemName, setup);
+        try
+        {
+            return Task.FromResult(Attach(system, options, loggerFactory));
+        }
+        catch
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The HOCON a node's actor system needs (remoting, cluster, sharding, the wire serializer), for a
+    /// host that creates the "jamba" actor system itself, such as Akka.Hosting's AddAkka. Akka's
+    /// loggers are left to that host.
+    /// </summary>
+    /// <exception cref="ArgumentException">an option is invalid.</exception>
+    public static Config Configuration(ClusterNodeOptions options)
+    {
+        Validate(options);
+        return AkkaConfig.Build(options, withLogger: false);
+    }
+
+    /// <summary>
+    /// Joins the cluster with an actor system created from <see cref="Configuration"/> and starts this
+    /// node's shard regions. Disposing the node leaves the cluster and terminates the system.
+    /// </summary>
+    /// <exception cref="CheckpointException">the model's config cannot be read.</exception>
+    /// <exception cref="PlacementException">the placement file is missing or invalid.</exception>
+    public static JambaClusterNode Attach(ActorSystem system, ClusterNodeOptions options, ILoggerFactory loggerFactory)
+    {
+        Validate(options);
+        if (system.Name != SystemName)
+        {
+            throw new ArgumentException($"the actor system is named '{system.Name}'; cluster nodes need '{SystemName}'", nameof(system));
+        }
+
         var config = JambaConfig.Load(Path.Combine(options.ModelDirectory, "config.json"));
         var plan = options.PlacementFile is null ? PlacementPlan.Default(config) : PlacementPlan.Load(options.PlacementFile, config);
         var seeds = options.SeedNodes.Select(ParseSeed).ToList();
@@ -34,30 +74,20 @@ public static class JambaClusterHost
             logger.LogWarning("Roles {Roles} of this node hold nothing in the placement plan", unused);
         }
 
-        var setup = BootstrapSetup.Create().WithConfig(AkkaConfig.Build(options)).And(new LoggerFactorySetup(loggerFactory));
-        var system = ActorSystem.Create(SystemName, setup);
-        try
+        var cluster = Cluster.Get(system);
+        if (seeds.Count == 0)
         {
-            var cluster = Cluster.Get(system);
-            if (seeds.Count == 0)
-            {
-                cluster.Join(cluster.SelfAddress);
-            }
-            else
-            {
-                cluster.JoinSeedNodes(seeds);
-            }
+            cluster.Join(cluster.SelfAddress);
+        }
+        else
+        {
+            cluster.JoinSeedNodes(seeds);
+        }
 
-            var actors = NodeActors.Start(system, plan, options, loggerFactory);
-            logger.LogInformation("Cluster node {Address} started with roles {Roles}; seeds {Seeds}",
-                cluster.SelfAddress, options.Roles, seeds.Count == 0 ? "self" : string.Join(", ", seeds));
-            return Task.FromResult(new JambaClusterNode(system, plan, actors, options, loggerFactory));
-        }
-        catch
-        {
-            system.Terminate().Wait(TimeSpan.FromSeconds(10));
-            throw;
-        }
+        var actors = NodeActors.Start(system, plan, options, loggerFactory);
+        logger.LogInformation("Cluster node {Address} started with roles {Roles}; seeds {Seeds}",
+            cluster.SelfAddress, options.Roles, seeds.Count == 0 ? "self" : string.Join(", ", seeds));
+        return new JambaClusterNode(system, plan, actors, options, loggerFactory);
     }
 
     private static void Validate(ClusterNodeOptions options)

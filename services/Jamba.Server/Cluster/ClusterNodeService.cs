@@ -1,6 +1,6 @@
+using Akka.Actor;
 using Jamba.Actors.Hosting;
 using Jamba.Server.Configuration;
-using Jamba.Server.Metrics;
 
 namespace Jamba.Server.Cluster;
 
@@ -10,8 +10,9 @@ namespace Jamba.Server.Cluster;
 /// </summary>
 public sealed class ClusterNodeService(
     ServerOptions options,
+    ClusterNodeOptions nodeOptions,
+    ActorSystem system,
     ClusterConnection connection,
-    JambaMetrics metrics,
     ILoggerFactory loggerFactory,
     IHostApplicationLifetime lifetime,
     ILogger<ClusterNodeService> logger) : IHostedService, IAsyncDisposable
@@ -50,7 +51,7 @@ public sealed class ClusterNodeService(
                 options.AkkaHostname, options.AkkaPort, string.Join(",", options.Roles),
                 options.SeedNodes.Count == 0 ? "(self)" : string.Join(",", options.SeedNodes), options.ModelDirectory);
 
-            var node = await JambaClusterHost.StartAsync(options.ToClusterNodeOptions(metrics), loggerFactory, cancellationToken);
+            var node = JambaClusterHost.Attach(system, nodeOptions, loggerFactory);
             Volatile.Write(ref _node, node);
             connection.Connect(node.Inference);
 
