@@ -30,6 +30,9 @@ internal sealed class InferenceCluster : IInferenceCluster
         _unplaced = unplaced;
     }
 
+    // NOTE: nothing caps the number of sessions, and pinned ones never passivate, so clients can hold
+    // state until memory runs out. A cap needs a cluster-wide count (the per-node SessionTrackerActor
+    // counts only its node) and an error the service can map to a status.
     public async Task<SessionInfo> CreateSessionAsync(bool pinned, CancellationToken cancellationToken)
     {
         var id = NewSessionId();

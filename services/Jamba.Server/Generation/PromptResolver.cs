@@ -50,6 +50,9 @@ public static class PromptResolver
     }
 
     /// <summary>Encodes text; a continuation drops the BOS the tokenizer adds, because the session already began with one.</summary>
+    // NOTE: the whole text is tokenized before the context check, so a prompt of tens of MB costs
+    // seconds of CPU before its 400. A cheap bound from the text length is not safe while the
+    // tokenizer collapses runs of whitespace.
     private static int[] Tokenize(string text, ServedModel model, int historyTokens)
     {
         var ids = model.Tokenizer.Encode(text);
