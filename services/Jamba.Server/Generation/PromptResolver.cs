@@ -51,8 +51,8 @@ public static class PromptResolver
 
     /// <summary>Encodes text; a continuation drops the BOS the tokenizer adds, because the session already began with one.</summary>
     // NOTE: the whole text is tokenized before the context check, so a prompt of tens of MB costs
-    // seconds of CPU before its 400. A cheap bound from the text length is not safe while the
-    // tokenizer collapses runs of whitespace.
+    // seconds of CPU before its 400. A lower bound on the token count from the text length would
+    // fail for tokenizer models whose normalizer removes extra whitespace (a SentencePiece option).
     private static int[] Tokenize(string text, ServedModel model, int historyTokens)
     {
         var ids = model.Tokenizer.Encode(text);
