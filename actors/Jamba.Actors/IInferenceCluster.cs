@@ -9,6 +9,7 @@ namespace Jamba.Actors;
 public interface IInferenceCluster
 {
     /// <summary>Creates a session; a pinned session is never passivated.</summary>
+    /// <exception cref="SessionLimitException">the node that would host it holds its maximum of sessions.</exception>
     Task<SessionInfo> CreateSessionAsync(bool pinned, CancellationToken cancellationToken);
 
     /// <summary>Returns the session, or null when no session has that id.</summary>
@@ -25,6 +26,7 @@ public interface IInferenceCluster
     /// </summary>
     /// <exception cref="SessionNotFoundException">no session has the request's id.</exception>
     /// <exception cref="QueueFullException">the admission queue is full.</exception>
+    /// <exception cref="SessionLimitException">a one-off request's temporary session would exceed the node's maximum of sessions.</exception>
     /// <exception cref="SessionBusyException">another request of the same session is still generating.</exception>
     /// <exception cref="ArgumentException">
     /// a token id is outside the vocabulary, the prompt is empty with nothing left to feed, MaxNewTokens
@@ -46,6 +48,7 @@ public interface IInferenceCluster
 
     /// <summary>Creates a new session from a snapshot of <see cref="ExportSessionAsync"/>, under any layer split.</summary>
     /// <exception cref="ArgumentException">the bytes are not a snapshot this build reads.</exception>
+    /// <exception cref="SessionLimitException">the node that would host it holds its maximum of sessions.</exception>
     Task<SessionInfo> ImportSessionAsync(byte[] snapshot, bool pinned, CancellationToken cancellationToken);
 }
 
@@ -99,6 +102,12 @@ public sealed class SessionBusyException(string sessionId, string message) : Exc
 
 /// <summary>A generation that the cluster started but could not finish (a failed or timed-out step, a node that left).</summary>
 public sealed class GenerationFailedException(string message) : Exception(message);
+
+public sealed class SessionLimitException(int limit)
+    : Exception($"the node already holds its maximum of {limit} sessions; delete or unpin sessions, or retry later")
+{
+    public int Limit { get; } = limit;
+}
 
 public sealed class QueueFullException(int capacity)
     : Exception($"the generation queue is full ({capacity} sequences waiting); retry later")

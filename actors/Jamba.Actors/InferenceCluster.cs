@@ -30,9 +30,6 @@ internal sealed class InferenceCluster : IInferenceCluster
         _unplaced = unplaced;
     }
 
-    // NOTE: nothing caps the number of sessions, and pinned ones never passivate, so clients can hold
-    // state until memory runs out. A cap needs a cluster-wide count (the per-node SessionTrackerActor
-    // counts only its node) and an error the service can map to a status.
     public async Task<SessionInfo> CreateSessionAsync(bool pinned, CancellationToken cancellationToken)
     {
         var id = NewSessionId();
@@ -40,6 +37,7 @@ internal sealed class InferenceCluster : IInferenceCluster
         return reply switch
         {
             SessionReply info => info.ToInfo(),
+            SessionLimitReached limit => throw new SessionLimitException(limit.Limit),
             SessionRequestFailed failed => throw new GenerationFailedException(failed.Error),
             _ => throw Unexpected(reply),
         };
@@ -145,6 +143,7 @@ internal sealed class InferenceCluster : IInferenceCluster
         return reply switch
         {
             SessionReply info => info.ToInfo(),
+            SessionLimitReached limit => throw new SessionLimitException(limit.Limit),
             SessionRequestFailed failed => throw new ArgumentException(failed.Error, nameof(snapshot)),
             _ => throw Unexpected(reply),
         };

@@ -164,6 +164,39 @@ public sealed class SingleNodeTests
     }
 
     [Fact]
+    public async Task Session_limit_rejects_then_frees()
+    {
+        await using var cluster = await TestCluster.StartAsync(TestPaths.TinyMoe, [AllRoles],
+            configure: o => o with { MaxSessions = 2 });
+        var first = await cluster.Inference.CreateSessionAsync(pinned: true, CancellationToken.None);
+        await cluster.Inference.CreateSessionAsync(pinned: false, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<SessionLimitException>(() =>
+            cluster.Inference.CreateSessionAsync(pinned: false, CancellationToken.None));
+        await Assert.ThrowsAsync<SessionLimitException>(() =>
+            EngineReference.GenerateAsync(cluster.Inference, null, Prompt, 2));
+
+        Assert.Equal(2, error.Limit);
+        Assert.True(await cluster.Inference.DeleteSessionAsync(first.Id, CancellationToken.None));
+
+        // The deleted session gives its place back as it stops, just after it replies.
+        SessionInfo? created = null;
+        for (var attempt = 0; attempt < 50 && created is null; attempt++)
+        {
+            try
+            {
+                created = await cluster.Inference.CreateSessionAsync(pinned: false, CancellationToken.None);
+            }
+            catch (SessionLimitException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(created);
+    }
+
+    [Fact]
     public async Task Invalid_token_is_rejected()
     {
         await using var cluster = await TestCluster.StartAsync(TestPaths.TinyMoe, [AllRoles]);

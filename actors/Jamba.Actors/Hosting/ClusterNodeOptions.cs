@@ -22,6 +22,12 @@ public sealed record ClusterNodeOptions
     /// <summary>Idle time after which an unpinned session is passivated and its state freed.</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Sessions one sessions node may hold at once, pinned ones included, one-off requests' temporary
+    /// sessions too. Further sessions are rejected with <see cref="SessionLimitException"/>.
+    /// </summary>
+    public int MaxSessions { get; init; } = 1000;
+
     /// <summary>Sequences that may wait for a batch slot before new requests are rejected.</summary>
     public int MaxQueuedSequences { get; init; } = 64;
 

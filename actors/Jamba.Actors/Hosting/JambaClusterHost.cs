@@ -107,6 +107,11 @@ public static class JambaClusterHost
             throw new ArgumentException($"port {options.Port} is outside 0..65535", nameof(options));
         }
 
+        if (options.MaxSessions < 1)
+        {
+            throw new ArgumentException($"max sessions must be at least 1, got {options.MaxSessions}", nameof(options));
+        }
+
         if (options.MaxBatchSequences < 1 || options.MaxQueuedSequences < 0 || options.PrefillChunkTokens < 1)
         {
             throw new ArgumentException(

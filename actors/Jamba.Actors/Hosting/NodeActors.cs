@@ -86,7 +86,7 @@ internal sealed class NodeActors
                 "batcher");
             var tracker = system.ActorOf(Props.Create(() => new SessionTrackerActor(options.Metrics)), "sessions");
             var context = new SequenceContext(plan, g => layerGroups[g.Name], batcher, tracker, options.SessionIdleTimeout,
-                options.AskTimeout, loggerFactory.CreateLogger<SequenceActor>());
+                options.AskTimeout, new SessionQuota(options.MaxSessions), loggerFactory.CreateLogger<SequenceActor>());
             sequences = Region("sequence", plan.SessionRole, id => Props.Create(() => new SequenceActor(id, context)),
                 new SequenceExtractor(), pinned: true);
         }

@@ -27,6 +27,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
     private (string RequestId, int Generated)? _lastEnded;
     private bool _stateLost;
     private bool _created;
+    private bool _holdsQuota;
 
     public SequenceActor(string sessionId, SequenceContext context)
     {
@@ -41,8 +42,20 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
 
     private void Uncreated()
     {
-        Receive<CreateSession>(m => Prepare(m.Pinned, [], 0, groups => groups.Select(g => (object)new ReserveSlot(g.Name, _sessionId))));
-        Receive<ImportSession>(Import);
+        Receive<CreateSession>(m =>
+        {
+            if (AcquireQuota())
+            {
+                Prepare(m.Pinned, [], 0, groups => groups.Select(g => (object)new ReserveSlot(g.Name, _sessionId)));
+            }
+        });
+        Receive<ImportSession>(m =>
+        {
+            if (AcquireQuota())
+            {
+                Import(m);
+            }
+        });
         Receive<StartGeneration>(m =>
         {
             Sender.Tell(new GenerationRejected(m.RequestId, RejectionKind.SessionNotFound, $"session '{_sessionId}' not found", 0));
@@ -474,6 +487,30 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         Passivate();
     }
 
+    // Takes one of the node's session places, or rejects the request and stops when none is left.
+    private bool AcquireQuota()
+    {
+        if (_context.Quota.TryAcquire())
+        {
+            _holdsQuota = true;
+            return true;
+        }
+
+        _context.Logger.LogWarning("Session {SessionId} rejected: this node already holds {Limit} sessions", _sessionId, _context.Quota.Capacity);
+        Sender.Tell(new SessionLimitReached(_sessionId, _context.Quota.Capacity));
+        Passivate();
+        return false;
+    }
+
+    private void ReleaseQuota()
+    {
+        if (_holdsQuota)
+        {
+            _context.Quota.Release();
+            _holdsQuota = false;
+        }
+    }
+
     private void FreeSlots()
     {
         foreach (var group in _context.Plan.LayerGroups)
@@ -486,6 +523,8 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
             _context.Tracker.Tell(new SessionUntracked(_sessionId));
             _created = false;
         }
+
+        ReleaseQuota();
     }
 
     protected override void PostStop()
@@ -495,6 +534,8 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
         {
             FreeSlots();
         }
+
+        ReleaseQuota();
     }
 
     private void ArmIdleTimeout() => SetReceiveTimeout(_pinned || _runningRequest is not null ? null : _context.IdleTimeout);
@@ -518,4 +559,5 @@ public sealed record SequenceContext(
     IActorRef Tracker,
     TimeSpan IdleTimeout,
     TimeSpan AskTimeout,
+    SessionQuota Quota,
     ILogger Logger);

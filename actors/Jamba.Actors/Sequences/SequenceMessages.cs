@@ -70,6 +70,10 @@ public sealed record SessionDeleted([property: Key(0)] string SessionId) : IWire
 [MessagePackObject]
 public sealed record SessionExported([property: Key(0)] string SessionId, [property: Key(1)] byte[] Snapshot) : IWireMessage;
 
+/// <summary>The node that would host the session already holds its maximum number of sessions.</summary>
+[MessagePackObject]
+public sealed record SessionLimitReached([property: Key(0)] string SessionId, [property: Key(1)] int Limit) : IWireMessage;
+
 [MessagePackObject]
 public sealed record SessionRequestFailed([property: Key(0)] string SessionId, [property: Key(1)] string Error) : IWireMessage;
 

@@ -36,6 +36,7 @@ public static class WireCatalog
         (typeof(DeleteSession), "session-delete", 1),
         (typeof(ExportSession), "session-export", 1),
         (typeof(ImportSession), "session-import", 1),
+        (typeof(SessionLimitReached), "session-limit", 1),
         (typeof(SessionReply), "session", 1),
         (typeof(SessionMissing), "session-missing", 1),
         (typeof(SessionDeleted), "session-deleted", 1),

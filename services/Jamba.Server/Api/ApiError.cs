@@ -24,6 +24,9 @@ public sealed record ApiError(int Status, string Message, string Type, string? P
     public static ApiError QueueFull(string message, int retryAfterSeconds) =>
         new(StatusCodes.Status429TooManyRequests, message, "rate_limit_error", null, "queue_full") { RetryAfterSeconds = retryAfterSeconds };
 
+    public static ApiError SessionLimit(string message) =>
+        new(StatusCodes.Status429TooManyRequests, message, "rate_limit_error", null, "session_limit_reached");
+
     public static ApiError NotReady(string message) =>
         new(StatusCodes.Status503ServiceUnavailable, message, "service_unavailable", null, "not_ready");
 

@@ -76,6 +76,11 @@ public sealed class CompletionHandler(
             logger.LogWarning("Completion rejected: {Reason}", e.Message);
             await ApiError.QueueFull(e.Message, QueueFullRetryAfterSeconds).ToResult().ExecuteAsync(context);
         }
+        catch (SessionLimitException e)
+        {
+            logger.LogWarning("Completion rejected: {Reason}", e.Message);
+            await ApiError.SessionLimit(e.Message).ToResult().ExecuteAsync(context);
+        }
         catch (SessionNotFoundException e)
         {
             logger.LogInformation("Completion rejected: session {SessionId} was deleted or passivated before admission", e.SessionId);

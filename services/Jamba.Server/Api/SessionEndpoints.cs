@@ -33,7 +33,17 @@ public static class SessionEndpoints
             return NotReady();
         }
 
-        var session = await inference.CreateSessionAsync(pinned, context.RequestAborted);
+        SessionInfo session;
+        try
+        {
+            session = await inference.CreateSessionAsync(pinned, context.RequestAborted);
+        }
+        catch (SessionLimitException e)
+        {
+            Logger(loggers).LogWarning("Session creation rejected: {Reason}", e.Message);
+            return ApiError.SessionLimit(e.Message).ToResult();
+        }
+
         Logger(loggers).LogInformation("Created session {SessionId} (pinned: {Pinned}) on {Node}", session.Id, session.Pinned, session.Node);
         return Results.Json(ToResponse(session), ApiJson.Options);
     }

@@ -42,6 +42,9 @@ public sealed record ServerOptions
 
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Sessions this node may hold at once, pinned and one-off ones included.</summary>
+    public int MaxSessions { get; init; } = 1000;
+
     /// <summary>Reads the options; a missing Model falls back to the bundled model found above the working and program folders.</summary>
     /// <exception cref="InvalidOperationException">a value is invalid; the message names the key.</exception>
     public static ServerOptions Read(IConfiguration configuration)
@@ -57,6 +60,7 @@ public sealed record ServerOptions
             PlacementFile = configuration["PlacementFile"] is { Length: > 0 } placement ? Path.GetFullPath(placement) : null,
             MaxContextTokens = configuration["MaxContextTokens"] is { Length: > 0 } ? ReadInt(configuration, "MaxContextTokens", 0, min: 1) : null,
             MaxQueuedSequences = ReadInt(configuration, "MaxQueuedSequences", 64, min: 0),
+            MaxSessions = ReadInt(configuration, "MaxSessions", 1000, min: 1),
             MaxBatchSequences = ReadInt(configuration, "MaxBatchSequences", 16, min: 1),
             PrefillChunkTokens = ReadInt(configuration, "PrefillChunkTokens", 256, min: 1),
             SessionIdleTimeout = ReadTimeSpan(configuration, "SessionIdleTimeout", TimeSpan.FromMinutes(10)),
@@ -107,6 +111,7 @@ public sealed record ServerOptions
         PlacementFile = PlacementFile,
         SessionIdleTimeout = SessionIdleTimeout,
         MaxQueuedSequences = MaxQueuedSequences,
+        MaxSessions = MaxSessions,
         MaxBatchSequences = MaxBatchSequences,
         PrefillChunkTokens = PrefillChunkTokens,
         Metrics = metrics,
