@@ -174,4 +174,31 @@ public class VectorPathTests
             Assert.Equal(expected[i], output[i], 1e-5f);
         }
     }
+
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(64, 77)]
+    [InlineData(12, 9)]
+    public void Attention_group_of_four_matches_each_head(int headDim, int positions)
+    {
+        var kvWidth = 2 * headDim;
+        var queries = RandomValues(4 * headDim, 40);
+        var keys = RandomValues(positions * kvWidth, 41);
+        var values = RandomValues(positions * kvWidth, 42);
+        var grouped = new float[4 * headDim];
+
+        CausalAttention.GroupOfFour(queries, keys, values, kvWidth, kvOffset: headDim, positions, scale: 0.25f,
+            new float[4 * positions], grouped);
+
+        for (var h = 0; h < 4; h++)
+        {
+            var single = new float[headDim];
+            CausalAttention.Head(queries.AsSpan(h * headDim, headDim), keys, values, kvWidth, headDim, positions, 0.25f,
+                new float[positions], single);
+            for (var i = 0; i < headDim; i++)
+            {
+                Assert.Equal(single[i], grouped[h * headDim + i], 1e-5f);
+            }
+        }
+    }
 }

@@ -97,13 +97,19 @@ public sealed class AttentionMixer
     {
         var hidden = _heads * _headDim;
         var past = cache.Length - T;
+
+        // With four query heads per KV head, one work item attends a whole group and reads its KV once.
+        var grouped = _heads == 4 * _kvHeads;
+        var headsPerItem = grouped ? 4 : 1;
+        var items = T * _heads / headsPerItem;
+        var scoresLength = headsPerItem * (past + T);
         var work = (long)T * _heads * (past + T) * _headDim;
         if (work < ParallelThreshold || Parallelism.Threads == 1)
         {
-            var scores = new float[past + T];
-            for (var item = 0; item < T * _heads; item++)
+            var scores = new float[scoresLength];
+            for (var item = 0; item < items; item++)
             {
-                AttendHead(q, cache, past, item / _heads, item % _heads, scores, context);
+                AttendItem(q, cache, past, item, headsPerItem, scores, context);
             }
 
             return;
@@ -111,29 +117,39 @@ public sealed class AttentionMixer
 
         var queries = q.ToArray();
         var outputs = new float[T * hidden];
-        Parallel.For(0, T * _heads, Parallelism.Options, () => new float[past + T], (item, _, scores) =>
+        Parallel.For(0, items, Parallelism.Options, () => new float[scoresLength], (item, _, scores) =>
         {
-            AttendHead(queries, cache, past, item / _heads, item % _heads, scores, outputs);
+            AttendItem(queries, cache, past, item, headsPerItem, scores, outputs);
             return scores;
         }, _ => { });
         outputs.CopyTo(context);
     }
 
-    private const long ParallelThreshold = 1 << 16;
-
-    private void AttendHead(ReadOnlySpan<float> q, AttentionCache cache, int past, int t, int head, float[] scores, Span<float> context)
+    // Item i covers heads [first, first + headsPerItem) of token t; they are contiguous in q and context.
+    private void AttendItem(ReadOnlySpan<float> q, AttentionCache cache, int past, int item, int headsPerItem, float[] scores,
+        Span<float> context)
     {
         var hidden = _heads * _headDim;
+        var itemsPerToken = _heads / headsPerItem;
+        var t = item / itemsPerToken;
+        var head = item % itemsPerToken * headsPerItem;
         var groupSize = _heads / _kvHeads;
-        CausalAttention.Head(
-            q.Slice(t * hidden + head * _headDim, _headDim),
-            cache.Keys,
-            cache.Values,
-            KvWidth,
-            head / groupSize * _headDim,
-            visible: past + t + 1,
-            scale: 1f / MathF.Sqrt(_headDim),
-            scores,
-            context.Slice(t * hidden + head * _headDim, _headDim));
+        var offset = t * hidden + head * _headDim;
+        var width = headsPerItem * _headDim;
+        var kvOffset = head / groupSize * _headDim;
+        var visible = past + t + 1;
+        var scale = 1f / MathF.Sqrt(_headDim);
+        if (headsPerItem == 4)
+        {
+            CausalAttention.GroupOfFour(q.Slice(offset, width), cache.Keys, cache.Values, KvWidth, kvOffset, visible, scale,
+                scores, context.Slice(offset, width));
+        }
+        else
+        {
+            CausalAttention.Head(q.Slice(offset, width), cache.Keys, cache.Values, KvWidth, kvOffset, visible, scale,
+                scores, context.Slice(offset, width));
+        }
     }
+
+    private const long ParallelThreshold = 1 << 16;
 }
