@@ -9,7 +9,7 @@ namespace Jamba.Actors;
 public interface IInferenceCluster
 {
     /// <summary>Creates a session; a pinned session is never passivated.</summary>
-    /// <exception cref="SessionLimitException">the node that would host it holds its maximum of sessions.</exception>
+    /// <exception cref="SessionLimitException">the node that would host it already has its maximum of sessions.</exception>
     Task<SessionInfo> CreateSessionAsync(bool pinned, CancellationToken cancellationToken);
 
     /// <summary>Returns the session, or null when no session has that id.</summary>
@@ -48,7 +48,7 @@ public interface IInferenceCluster
 
     /// <summary>Creates a new session from a snapshot of <see cref="ExportSessionAsync"/>, under any layer split.</summary>
     /// <exception cref="ArgumentException">the bytes are not a snapshot this build reads.</exception>
-    /// <exception cref="SessionLimitException">the node that would host it holds its maximum of sessions.</exception>
+    /// <exception cref="SessionLimitException">the node that would host it already has its maximum of sessions.</exception>
     Task<SessionInfo> ImportSessionAsync(byte[] snapshot, bool pinned, CancellationToken cancellationToken);
 }
 
@@ -104,7 +104,7 @@ public sealed class SessionBusyException(string sessionId, string message) : Exc
 public sealed class GenerationFailedException(string message) : Exception(message);
 
 public sealed class SessionLimitException(int limit)
-    : Exception($"the node already holds its maximum of {limit} sessions; delete or unpin sessions, or retry later")
+    : Exception($"the node already has its maximum of {limit} sessions; delete or unpin sessions, or retry later")
 {
     public int Limit { get; } = limit;
 }

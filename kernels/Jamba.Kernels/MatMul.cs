@@ -20,12 +20,12 @@ public static unsafe class MatMul
         var outFeatures = w.Rows;
         if (x.Length < (long)n * inFeatures)
         {
-            throw new ArgumentException($"x holds {x.Length} values, expected {n}x{inFeatures}", nameof(x));
+            throw new ArgumentException($"x has {x.Length} values, expected {n}x{inFeatures}", nameof(x));
         }
 
         if (y.Length < (long)n * outFeatures)
         {
-            throw new ArgumentException($"y holds {y.Length} values, expected {n}x{outFeatures}", nameof(y));
+            throw new ArgumentException($"y has {y.Length} values, expected {n}x{outFeatures}", nameof(y));
         }
 
         var work = (long)n * inFeatures * outFeatures;
