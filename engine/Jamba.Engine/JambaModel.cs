@@ -239,7 +239,7 @@ public sealed class JambaModel : IDisposable
 
         if (FirstLayer != 0 || EndLayer != Config.NumHiddenLayers)
         {
-            throw new InvalidOperationException("Forward needs the whole model; this node holds only part of it");
+            throw new InvalidOperationException("Forward needs the whole model; this node loaded only part of it");
         }
 
         var T = ids.Length;

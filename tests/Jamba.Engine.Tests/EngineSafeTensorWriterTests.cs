@@ -1,18 +1,27 @@
 using System.Buffers.Binary;
 using Jamba.Engine.Loading;
 
-// This project's own test helper, also named SafeTensorWriter, writes crafted files for the loader tests.
-using EngineWriter = Jamba.Engine.Loading.SafeTensorWriter;
-
 namespace Jamba.Engine.Tests;
 
 public class EngineSafeTensorWriterTests
 {
+    [Theory]
+    [InlineData("F4", 4)]
+    [InlineData("BF16", 3)]
+    public void AddBytes_rejects_invalid_data(string dtype, int bytes)
+    {
+        var writer = new SafeTensorWriter();
+
+        var error = Assert.Throws<ArgumentException>(() => writer.AddBytes("w", dtype, [bytes], new byte[bytes]));
+
+        Assert.Contains(dtype, error.Message);
+    }
+
     [Fact]
     public void Writer_round_trips_through_reader()
     {
         var path = Path.Combine(Path.GetTempPath(), $"writer-{Guid.NewGuid():N}.safetensors");
-        var writer = new EngineWriter();
+        var writer = new SafeTensorWriter();
         writer.AddI64("ids", [1, 17, 42], 3);
         writer.AddF32("logits", [0.5f, -1.25f, 3f, float.MaxValue, 0f, -0f], 2, 3);
         writer.SetMetadata("producer", "test");
@@ -40,7 +49,7 @@ public class EngineSafeTensorWriterTests
     [Fact]
     public void Writer_rejects_shape_mismatch()
     {
-        var writer = new EngineWriter();
+        var writer = new SafeTensorWriter();
 
         var error = Assert.Throws<ArgumentException>(() => writer.AddF32("x", [1f, 2f, 3f], 2, 2));
 
@@ -50,7 +59,7 @@ public class EngineSafeTensorWriterTests
     [Fact]
     public void Writer_rejects_duplicate_name()
     {
-        var writer = new EngineWriter();
+        var writer = new SafeTensorWriter();
         writer.AddI64("x", [1], 1);
 
         var error = Assert.Throws<ArgumentException>(() => writer.AddI64("x", [2], 1));

@@ -14,7 +14,7 @@ public class SafeTensorErrorTests
     private static TempCheckpoint CopyWithHeader(string headerJson, int dataBytes)
     {
         var copy = TempCheckpoint.CopyOf(Fixtures.TinyMoe);
-        SafeTensorWriter.WriteRaw(copy.PathOf(Model), headerJson, new byte[dataBytes]);
+        SafeTensorFiles.WriteRaw(copy.PathOf(Model), headerJson, new byte[dataBytes]);
         return copy;
     }
 
@@ -40,7 +40,7 @@ public class SafeTensorErrorTests
     public void Header_length_invalid(long headerLength)
     {
         using var copy = TempCheckpoint.CopyOf(Fixtures.TinyMoe);
-        SafeTensorWriter.WriteRaw(copy.PathOf(Model), "{}", [], headerLength);
+        SafeTensorFiles.WriteRaw(copy.PathOf(Model), "{}", [], headerLength);
 
         var error = LoadFails(copy);
 
@@ -284,7 +284,7 @@ public class SafeTensorErrorTests
         try
         {
             var path = Path.Combine(directory.FullName, Model);
-            SafeTensorWriter.Write(path,
+            SafeTensorFiles.Write(path,
             [
                 new TensorEntry("a", "F32", [2, 2], new byte[16]),
                 new TensorEntry("b", "BF16", [3], new byte[6]),

@@ -39,8 +39,8 @@ public sealed class TempCheckpoint : IDisposable
     public void EditTensors(string file, Func<List<TensorEntry>, IReadOnlyList<TensorEntry>> edit)
     {
         var path = PathOf(file);
-        var edited = edit(SafeTensorWriter.ReadAll(path));
-        SafeTensorWriter.Write(path, edited);
+        var edited = edit(SafeTensorFiles.ReadAll(path));
+        SafeTensorFiles.Write(path, edited);
     }
 
     /// <summary>Replaces one tensor, keeping the others and their order.</summary>

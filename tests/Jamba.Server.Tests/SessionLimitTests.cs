@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Jamba.Server.Tests;
 
-/// <summary>A server that holds at most one session, pinned and one-off sessions alike.</summary>
+/// <summary>A server limited to one session, pinned and one-off sessions alike.</summary>
 public sealed class SessionLimitFixture : IAsyncLifetime
 {
     private ServerProcess? _server;

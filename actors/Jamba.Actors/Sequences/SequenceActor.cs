@@ -496,7 +496,7 @@ public sealed class SequenceActor : ReceiveActor, IWithStash
             return true;
         }
 
-        _context.Logger.LogWarning("Session {SessionId} rejected: this node already holds {Limit} sessions", _sessionId, _context.Quota.Capacity);
+        _context.Logger.LogWarning("Session {SessionId} rejected: this node already has {Limit} sessions", _sessionId, _context.Quota.Capacity);
         Sender.Tell(new SessionLimitReached(_sessionId, _context.Quota.Capacity));
         Passivate();
         return false;

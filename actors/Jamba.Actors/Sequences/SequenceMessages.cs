@@ -70,7 +70,7 @@ public sealed record SessionDeleted([property: Key(0)] string SessionId) : IWire
 [MessagePackObject]
 public sealed record SessionExported([property: Key(0)] string SessionId, [property: Key(1)] byte[] Snapshot) : IWireMessage;
 
-/// <summary>The node that would host the session already holds its maximum number of sessions.</summary>
+/// <summary>The node that would host the session already has its maximum number of sessions.</summary>
 [MessagePackObject]
 public sealed record SessionLimitReached([property: Key(0)] string SessionId, [property: Key(1)] int Limit) : IWireMessage;
 

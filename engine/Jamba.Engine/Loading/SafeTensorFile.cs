@@ -19,7 +19,7 @@ public sealed record SafeTensorInfo(string Name, string DType, long[] Shape, lon
 /// </summary>
 public sealed unsafe class SafeTensorFile : IDisposable
 {
-    private static readonly Dictionary<string, int> ElementSizes = new()
+    internal static readonly IReadOnlyDictionary<string, int> ElementSizes = new Dictionary<string, int>
     {
         ["F64"] = 8,
         ["F32"] = 4,

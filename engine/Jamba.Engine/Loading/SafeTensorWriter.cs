@@ -21,6 +21,22 @@ public sealed class SafeTensorWriter
     public void AddI64(string name, ReadOnlySpan<long> values, params long[] shape) =>
         Add(name, "I64", shape, values.Length, MemoryMarshal.AsBytes(values));
 
+    /// <summary>Adds a tensor of any safetensors dtype from its raw little-endian bytes.</summary>
+    public void AddBytes(string name, string dtype, long[] shape, ReadOnlySpan<byte> bytes)
+    {
+        if (!SafeTensorFile.ElementSizes.TryGetValue(dtype, out var elementSize))
+        {
+            throw new ArgumentException($"tensor '{name}' has unknown dtype '{dtype}'", nameof(dtype));
+        }
+
+        if (bytes.Length % elementSize != 0)
+        {
+            throw new ArgumentException($"tensor '{name}' has {bytes.Length} bytes, not a whole number of {dtype} values", nameof(bytes));
+        }
+
+        Add(name, dtype, shape, bytes.Length / elementSize, bytes);
+    }
+
     /// <summary>Sets a free-form string entry of the header's __metadata__ object.</summary>
     public void SetMetadata(string key, string value) => _metadata[key] = value;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using System.Text.Json;
 using Jamba.Engine.Loading;
 
 namespace Jamba.Engine.Tests;
@@ -8,40 +7,19 @@ namespace Jamba.Engine.Tests;
 /// <summary>One tensor to write: its name, safetensors dtype string, shape and raw little-endian bytes.</summary>
 public sealed record TensorEntry(string Name, string DType, long[] Shape, byte[] Data);
 
-/// <summary>Writes safetensors files, well-formed or with a crafted header, for loader tests.</summary>
-public static class SafeTensorWriter
+/// <summary>Writes safetensors files, well-formed through the engine's writer or with a crafted header, for loader tests.</summary>
+public static class SafeTensorFiles
 {
     /// <summary>Writes the tensors back to back in the given order, with offsets computed from their bytes.</summary>
     public static void Write(string path, IReadOnlyList<TensorEntry> tensors)
     {
-        using var header = new MemoryStream();
-        using (var json = new Utf8JsonWriter(header))
+        var writer = new SafeTensorWriter();
+        foreach (var tensor in tensors)
         {
-            json.WriteStartObject();
-            long offset = 0;
-            foreach (var tensor in tensors)
-            {
-                json.WriteStartObject(tensor.Name);
-                json.WriteString("dtype", tensor.DType);
-                json.WriteStartArray("shape");
-                foreach (var dim in tensor.Shape)
-                {
-                    json.WriteNumberValue(dim);
-                }
-
-                json.WriteEndArray();
-                json.WriteStartArray("data_offsets");
-                json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset + tensor.Data.Length);
-                json.WriteEndArray();
-                json.WriteEndObject();
-                offset += tensor.Data.Length;
-            }
-
-            json.WriteEndObject();
+            writer.AddBytes(tensor.Name, tensor.DType, tensor.Shape, tensor.Data);
         }
 
-        WriteRaw(path, Encoding.UTF8.GetString(header.ToArray()), tensors.SelectMany(t => t.Data).ToArray());
+        writer.Save(path);
     }
 
     /// <summary>
